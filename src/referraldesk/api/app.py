@@ -1,0 +1,76 @@
+"""The web application: API, webhooks, chat page and dashboard in one ASGI app."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from referraldesk import __version__
+from referraldesk.api import routes
+from referraldesk.db.session import get_engine, session_factory
+from referraldesk.errors import HTTP_STATUS, DomainError
+from referraldesk.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    app = FastAPI(
+        title="referraldesk",
+        version=__version__,
+        description="A bilingual AI front desk that closes the loop on specialist referrals.",
+    )
+    app.state.engine = engine or get_engine()
+    app.state.session_factory = session_factory(app.state.engine)
+    _install_error_handlers(app)
+    app.get("/healthz", tags=["health"])(healthz)
+    for module_info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{routes.__name__}.{module_info.name}")
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+    return app
+
+
+def healthz(request: Request) -> JSONResponse:
+    """Liveness and database reachability."""
+    try:
+        with request.app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # reported, not raised: a health check must answer
+        log.warning("healthz_database_unreachable", error=type(exc).__name__)
+        return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"error": exc.as_dict()}, status_code=HTTP_STATUS.get(exc.code, 400))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        first = problems[0] if problems else {}
+        field = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or None
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg')}"
+            for e in problems
+        )
+        return JSONResponse(
+            {"error": {"code": "invalid_argument", "message": message, "field": field}},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "invalid_argument", 401: "unauthenticated",
+                403: "forbidden"}.get(exc.status_code, "invalid_argument")
+        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}},
+                            status_code=exc.status_code)

@@ -1,0 +1,1 @@
+"""HTTP routes. Each module here exposes `router`; `create_app` includes them all."""

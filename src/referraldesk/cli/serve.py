@@ -1,0 +1,32 @@
+"""`referraldesk serve`: the web app, API, webhooks and an in-process job worker."""
+
+from __future__ import annotations
+
+import typer
+
+from referraldesk.cli.common import start_clock
+from referraldesk.logging import configure_logging
+from referraldesk.settings import get_settings
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    now: str | None = typer.Option(
+        None, "--now", help="Start the practice clock at this ISO 8601 instant and let it run."
+    ),
+) -> None:
+    """Serve the whole product on http://HOST:PORT."""
+    import uvicorn
+
+    from referraldesk.api.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    start_clock(now)
+    typer.echo(f"referraldesk on http://{host}:{port}  (chat: /chat, dashboard: /admin)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

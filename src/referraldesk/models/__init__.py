@@ -1,0 +1,65 @@
+"""Every table of referraldesk; importing this package registers them all."""
+
+from referraldesk.models.audit import AuditEvent
+from referraldesk.models.auth import ROLES, ApiToken, IdempotencyRecord, User
+from referraldesk.models.conversation import (
+    OUTCOMES,
+    Conversation,
+    ConversationAnalysis,
+    StaffTask,
+    ToolCall,
+    Turn,
+)
+from referraldesk.models.patient import Consent, Coverage, Patient, PatientPhone
+from referraldesk.models.practice import (
+    AvailabilityBlock,
+    AvailabilityException,
+    Closure,
+    Location,
+    OfficeHours,
+    Plan,
+    Practice,
+    Provider,
+    Service,
+    Specialty,
+    provider_locations,
+    provider_plans,
+)
+from referraldesk.models.referral import Referral, ReferralTransition, ReferringPractice
+from referraldesk.models.scheduling import APPOINTMENT_STATUSES, BOOKED, Appointment
+
+__all__ = [
+    "APPOINTMENT_STATUSES",
+    "BOOKED",
+    "OUTCOMES",
+    "ROLES",
+    "ApiToken",
+    "Appointment",
+    "AuditEvent",
+    "AvailabilityBlock",
+    "AvailabilityException",
+    "Closure",
+    "Consent",
+    "Conversation",
+    "ConversationAnalysis",
+    "Coverage",
+    "IdempotencyRecord",
+    "Location",
+    "OfficeHours",
+    "Patient",
+    "PatientPhone",
+    "Plan",
+    "Practice",
+    "Provider",
+    "Referral",
+    "ReferralTransition",
+    "ReferringPractice",
+    "Service",
+    "Specialty",
+    "StaffTask",
+    "ToolCall",
+    "Turn",
+    "User",
+    "provider_locations",
+    "provider_plans",
+]
