@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 import referraldesk.models  # noqa: F401 - registers every table
 from referraldesk import clock
 from referraldesk.db.base import Base
-from referraldesk.db.session import make_engine, session_factory
+from referraldesk.db.session import make_engine, session_factory, use_engine
+from referraldesk.jobs import huey
 
 PG_ADMIN_URL = os.environ.get(
     "REFERRALDESK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -34,6 +35,13 @@ PG_ADMIN_URL = os.environ.get(
 def _reset_clock() -> Iterator[None]:
     yield
     clock.get_clock().reset()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_inline() -> Iterator[None]:
+    # Jobs run at once in the test's thread, against the test's database.
+    huey.immediate = True
+    yield
 
 
 @pytest.fixture
@@ -50,7 +58,9 @@ def frozen_now() -> Callable[[datetime | str], datetime]:
 def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
     Base.metadata.create_all(engine)
+    use_engine(engine)
     yield engine
+    use_engine(None)
     engine.dispose()
 
 
@@ -74,7 +84,9 @@ def _pg_database() -> Iterator[str]:
 def pg_engine(_pg_database: str) -> Iterator[Engine]:
     engine = make_engine(_pg_database)
     _truncate_all(engine)
+    use_engine(engine)
     yield engine
+    use_engine(None)
     engine.dispose()
 
 

@@ -26,6 +26,7 @@ ERROR_CODES = (
     "rate_limited",
     "unavailable",
     "opted_out",
+    "internal",
 )
 
 HTTP_STATUS = {
@@ -44,6 +45,8 @@ HTTP_STATUS = {
     "rate_limited": 429,
     "unavailable": 503,
     "opted_out": 409,
+    # A bug on our side, never bad input: the only 5xx a caller can see.
+    "internal": 500,
 }
 
 
@@ -131,3 +134,9 @@ class Unavailable(DomainError):
 
 class OptedOut(DomainError):
     code = "opted_out"
+
+
+class InternalError(DomainError):
+    """An unexpected failure, reported and turned into an outcome, never raised past a seam."""
+
+    code = "internal"

@@ -42,9 +42,29 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
     cursor.close()
 
 
+_engine_override: Engine | None = None
+
+
+def get_engine() -> Engine:
+    """The application's engine: the settings' database, or the one a test installed."""
+    if _engine_override is not None:
+        return _engine_override
+    return _engine_for(get_settings().database_url)
+
+
 @lru_cache(maxsize=4)
-def get_engine(url: str | None = None) -> Engine:
-    return make_engine(url or get_settings().database_url)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def use_engine(engine: Engine | None) -> None:
+    """Make every `get_engine()` return `engine` (None restores the settings' one).
+
+    Tests and the caller-case player use this so that jobs, commands and the web
+    app they start all reach the database the test built.
+    """
+    global _engine_override
+    _engine_override = engine
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
@@ -66,4 +86,5 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 def reset_engines() -> None:
-    get_engine.cache_clear()
+    use_engine(None)
+    _engine_for.cache_clear()

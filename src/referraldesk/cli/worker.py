@@ -1,0 +1,27 @@
+"""`referraldesk worker`: a job worker in its own process, for the scale-out layout."""
+
+from __future__ import annotations
+
+import typer
+
+from referraldesk.logging import configure_logging
+from referraldesk.settings import get_settings
+
+
+def worker(
+    workers: int = typer.Option(2, min=1, help="Worker threads in this process."),
+) -> None:
+    """Run background jobs (analytics, outreach, retention) until stopped with Ctrl-C.
+
+    With REFERRALDESK_REDIS_URL set, any number of workers on any machine share
+    the queue; without it they use the SQLite queue file under var/.
+    """
+    from referraldesk.jobs.worker import run_worker
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    run_worker(workers)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)

@@ -1,0 +1,11 @@
+"""Background jobs on huey: SQLite by default, Redis at scale.
+
+Jobs take ids, not objects, are queued only after the transaction that made their
+row commits, reload that row, and log and drop a record they cannot handle rather
+than retrying it forever.
+"""
+
+from referraldesk.jobs.app import huey, queue_after_commit
+from referraldesk.jobs.tasks import queue_analysis
+
+__all__ = ["huey", "queue_after_commit", "queue_analysis"]
