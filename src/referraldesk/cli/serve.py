@@ -15,17 +15,28 @@ def serve(
     now: str | None = typer.Option(
         None, "--now", help="Start the practice clock at this ISO 8601 instant and let it run."
     ),
+    in_process_worker: bool = typer.Option(
+        True,
+        "--worker/--no-worker",
+        help="Run background jobs in this process (turn off when `referraldesk worker` runs).",
+    ),
 ) -> None:
     """Serve the whole product on http://HOST:PORT."""
     import uvicorn
 
     from referraldesk.api.app import create_app
+    from referraldesk.jobs.worker import start_in_process_worker
 
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     start_clock(now)
     typer.echo(f"referraldesk on http://{host}:{port}  (chat: /chat, dashboard: /admin)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+    consumer = start_in_process_worker() if in_process_worker else None
+    try:
+        uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
 
 
 def register(app: typer.Typer) -> None:

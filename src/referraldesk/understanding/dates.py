@@ -244,7 +244,7 @@ def _read_holidays(text: str, ctx: Context, found: list[Mention]) -> None:
 _RELATIVE_WORDS: list[tuple[str, int]] = [
     (r"(?:the )?day after tomorrow|pasado manana", 2),
     (r"(?:the )?day before yesterday|anteayer|antier|antes de ayer", -2),
-    (r"tomorrow|tmrw|tmr|manana(?! (?:en|por|de) la)(?!s)|el dia de manana", 1),
+    (r"tomorrow|tmrw|tmr|manana(?!s)|el dia de manana", 1),
     (r"yesterday|ayer|anoche|last night", -1),
     (r"today|tonight|this (?:morning|afternoon|evening)|hoy|esta noche|otd", 0),
     (r"(?:the )?(?:next|following) day|(?:el|al) dia siguiente|the day after", 1),
@@ -331,7 +331,7 @@ def _weekday_number(token: str) -> int:
 _WEEKDAY = re.compile(rf"\b(?P<w>{WEEKDAY_RE})\b\.?")
 _RISKY_WEEKDAY = re.compile(
     r"\b(?P<w>sat|sun|wed|sa)\b(?=\s*(?:\d|,?\s*(?:the\s+)?\d|at\s+\d|or\b|and\b|$))"
-    r"|(?<=\b(?:on|next|this|last) )(?P<w2>sat|sun|wed)\b"
+    r"|\b(?:on|next|this|last) (?P<w2>sat|sun|wed)\b"
 )
 
 _BEFORE_RULES: list[tuple[re.Pattern[str], str]] = [
@@ -376,11 +376,39 @@ def _weekday_tokens(text: str) -> Iterator[tuple[int, int, int]]:
         yield start, start + len(word), {"sat": 5, "sun": 6, "wed": 2, "sa": 5}[word]
 
 
+_GLUE_AFTER = re.compile(r"^\s*[-,(]?\s*(?:the\s+|el\s+)?$")
+_GLUE_BEFORE = re.compile(r"^\s*[-,(]?\s*$")
+_THIS_BEFORE = re.compile(r"\b(?:this|este)\s+$")
+
+
 def _read_weekdays(text: str, ctx: Context, found: list[Mention]) -> None:
     for start, end, weekday in sorted(_weekday_tokens(text)):
-        if not _free(found, start, end):
+        if not _free(found, start, end) or _glued_to_date(text, ctx, start, end, found):
             continue
         found.append(_weekday_mention(text, ctx, start, end, weekday, found))
+
+
+def _glued_to_date(text: str, ctx: Context, start: int, end: int, found: list[Mention]) -> bool:
+    """Fold "Tuesday, March 7" or "el 22 de mayo (martes)" into the date: the date wins."""
+    for mention in found:
+        if mention.date is None:
+            continue
+        if mention.start >= end and _GLUE_AFTER.match(text[end : mention.start]):
+            mention.start = start
+            _apply_this(text, ctx, mention)
+            return True
+        if mention.end <= start and _GLUE_BEFORE.match(text[mention.end : start]):
+            mention.end = end + (1 if text[end : end + 1] == ")" else 0)
+            return True
+    return False
+
+
+def _apply_this(text: str, ctx: Context, mention: Mention) -> None:
+    # "this Friday 5/12" names this year's 5/12 even when it has passed.
+    lead = _THIS_BEFORE.search(text[: mention.start])
+    if lead and mention.date is not None and not mention.has_year:
+        mention.start = lead.start()
+        mention.date = safe_date(ctx.today.year, mention.date.month, mention.date.day)
 
 
 def _weekday_mention(

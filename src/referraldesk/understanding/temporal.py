@@ -35,7 +35,6 @@ def find_mentions(text: str, ctx: Context) -> list[Mention]:
     _read_end_of_day(normal, ctx, found)
     apply_offsets(normal, found)
     read_times(normal, found)
-    found = [m for m in found if not m.void or m.date is None]
     return sorted(found, key=lambda m: m.start)
 
 
