@@ -1,0 +1,1 @@
+"""Post-conversation analytics: what happened on each conversation and how it went."""

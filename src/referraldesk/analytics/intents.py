@@ -1,0 +1,86 @@
+"""Which of the closed intents a conversation was about.
+
+What the conversation did speaks louder than what was said: a booking made for
+a referral is `book_referral_visit` however the caller phrased it. Only when no
+action settles it do the caller's words decide, through bilingual cue patterns.
+"""
+
+from __future__ import annotations
+
+import re
+
+from referraldesk.analytics.schema import ConversationFacts, Intent
+
+_OUTCOME_INTENTS: dict[str, Intent] = {
+    "emergency": "emergency",
+    "rescheduled": "reschedule",
+    "cancelled": "cancel",
+}
+
+# Ordered: the first pattern that matches the caller's words wins.
+_CUES: list[tuple[Intent, re.Pattern[str]]] = [
+    ("emergency", re.compile(
+        r"chest pain|can'?t breathe|cannot breathe|not breathing|bleeding a lot|overdose|"
+        r"suicid|stroke|unconscious|dolor (muy fuerte )?en el pecho|no puede respirar|"
+        r"le cuesta respirar|sangra mucho|desmay|infarto")),
+    ("wrong_number", re.compile(
+        r"wrong number|number wrong|who is this|n[uú]mero equivocado|me equivoqu[eé]|"
+        r"equivocad[oa] de n[uú]mero|pizza")),
+    ("reschedule", re.compile(
+        r"reschedul|move my appointment|change my appointment|different day|"
+        r"cambiar (mi|la) cita|mover (mi|la) cita|reprogramar|otro d[ií]a")),
+    ("cancel", re.compile(r"cancel|anular")),
+    ("prescription_question", re.compile(
+        r"prescription|refill|medication|medicine|pharmacy|receta|medicina|medicamento|"
+        r"farmacia|pastillas")),
+    ("billing_question", re.compile(
+        r"\bbill\b|billing|invoice|statement|charge[ds]?\b|copay|balance|owe|"
+        r"factura|cobr|cuenta|pagar|deuda|saldo")),
+    ("insurance_question", re.compile(
+        r"insurance|do you take|accept my|in network|medi-?cal|medicare|covered|"
+        r"seguro|aceptan|cubre|aseguranza")),
+    ("hours_location", re.compile(
+        r"what time|hours|open|close[sd]?\b|address|where are you|located|directions|"
+        r"horario|abren|cierran|a qu[eé] hora|direcci[oó]n|d[oó]nde (est[aá]n|quedan)")),
+    ("provider_question", re.compile(
+        r"does (dr|doctor)|which doctor|speak spanish|telehealth|video visit|"
+        r"habla español|qu[eé] doctor|el doctor|la doctora|videollamada")),
+    ("appointment_question", re.compile(
+        r"when is my|what time is my|my appointment (is|on)|do i have an appointment|"
+        r"cu[aá]ndo es mi cita|a qu[eé] hora es mi cita|tengo cita")),
+    ("book_referral_visit", re.compile(
+        r"referr|my doctor (said|sent|told)|specialist|mi doctora? me mand|me refiri|"
+        r"referencia|especialista")),
+    ("new_appointment", re.compile(
+        r"appointment|book|schedule|see (a|the) doctor|cita|consulta|agendar|sacar")),
+]
+
+
+def classify_intent(facts: ConversationFacts) -> Intent:
+    settled = _settled_by_action(facts)
+    if settled is not None:
+        return settled
+    said = " ".join(facts.caller_texts).lower()
+    for intent, pattern in _CUES:
+        if pattern.search(said):
+            if intent == "new_appointment" and facts.has_referral:
+                return "book_referral_visit"
+            return intent
+    return "other"
+
+
+def _settled_by_action(facts: ConversationFacts) -> Intent | None:
+    if facts.outcome in _OUTCOME_INTENTS:
+        return _OUTCOME_INTENTS[facts.outcome]
+    booked = facts.outcome == "booked" or _succeeded(facts, "schedule_appointment")
+    if booked:
+        return "book_referral_visit" if facts.has_referral else "new_appointment"
+    if _succeeded(facts, "reschedule_appointment"):
+        return "reschedule"
+    if _succeeded(facts, "cancel_appointment"):
+        return "cancel"
+    return None
+
+
+def _succeeded(facts: ConversationFacts, tool: str) -> bool:
+    return any(use.name == tool and use.ok for use in facts.tools)
