@@ -34,10 +34,9 @@ def caller_sentiment(facts: ConversationFacts) -> float:
     languages = facts.caller_languages or [facts.language] * len(facts.caller_texts)
     scores = [text_sentiment(text, lang) for text, lang in zip(facts.caller_texts, languages, strict=False)]
     scored = [(i + 1, s) for i, s in enumerate(scores) if s != 0.0]
-    if not scored:
-        return 0.0
     weight_sum = sum(weight for weight, _ in scored)
-    value = sum(weight * score for weight, score in scored) / weight_sum
-    if facts.failed_verifications >= 2 or facts.outcome == "abandoned":
-        value -= 0.1
+    value = sum(weight * score for weight, score in scored) / weight_sum if scored else 0.0
+    if facts.outcome == "emergency":
+        # Someone describing an emergency is in distress, whatever words they chose.
+        value = min(value, -0.5)
     return round(max(-1.0, min(1.0, value)), 3)

@@ -39,18 +39,18 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
     ("insurance_question", re.compile(
         r"insurance|do you take|accept my|in network|medi-?cal|medicare|covered|"
         r"seguro|aceptan|cubre|aseguranza")),
+    ("appointment_question", re.compile(
+        r"when is my|what time is my|my appointment (is|on)|do i have an appointment|"
+        r"cu[aá]ndo es mi cita|a qu[eé] hora es mi cita|tengo cita")),
     ("hours_location", re.compile(
         r"what time|hours|open|close[sd]?\b|address|where are you|located|directions|"
         r"horario|abren|cierran|a qu[eé] hora|direcci[oó]n|d[oó]nde (est[aá]n|quedan)")),
     ("provider_question", re.compile(
         r"does (dr|doctor)|which doctor|speak spanish|telehealth|video visit|"
         r"habla español|qu[eé] doctor|el doctor|la doctora|videollamada")),
-    ("appointment_question", re.compile(
-        r"when is my|what time is my|my appointment (is|on)|do i have an appointment|"
-        r"cu[aá]ndo es mi cita|a qu[eé] hora es mi cita|tengo cita")),
     ("book_referral_visit", re.compile(
-        r"referr|my doctor (said|sent|told)|specialist|mi doctora? me mand|me refiri|"
-        r"referencia|especialista")),
+        r"referr|my doctor (said|sent|told)|specialist|me mand(aron|[oó])|me refiri|"
+        r"referencia|especialista|cardi[oó]logo|ortopedista|dermat[oó]logo")),
     ("new_appointment", re.compile(
         r"appointment|book|schedule|see (a|the) doctor|cita|consulta|agendar|sacar")),
 ]

@@ -25,7 +25,15 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 # feelings, which would mark every referral call as unhappy.
 SYMPTOM_WORDS_EN = frozenset(
     "pain hurt hurts hurting ache aching sick ill injury injured fall fell rash swelling "
-    "swollen cough coughing bleeding broken fracture sore wound emergency urgent worried".split()
+    "swollen cough coughing bleeding broken fracture sore wound emergency urgent worried "
+    "cut pressure care".split()
+)
+# Answers to the agent's questions ("no", "yes please", "ok") and front-desk words
+# ("wrong number", "STOP", "missed call", "pay") say what the caller wants, not how
+# they feel; VADER would score every "no, that's all" as displeasure.
+DIALOGUE_WORDS_EN = frozenset(
+    "no yes yeah yep ok okay please sure alright fine like want help wrong stop miss missed "
+    "pay".split()
 )
 
 SPANISH_LEXICON: dict[str, float] = {
@@ -35,7 +43,7 @@ SPANISH_LEXICON: dict[str, float] = {
     "bien": 1.2, "bueno": 1.2, "buena": 1.2, "amable": 2.0, "ayuda": 1.0, "ayudó": 1.6,
     "claro": 0.8, "listo": 0.8, "feliz": 2.4, "contento": 2.2, "contenta": 2.2,
     "encantada": 2.2, "encantado": 2.2, "fácil": 1.4, "rápido": 1.2, "gusto": 1.4,
-    "bendiga": 2.0, "alivio": 1.6, "súper": 1.2, "chido": 1.8, "padre": 0.6,
+    "bendiga": 2.0, "bendiciones": 2.0, "gusta": 1.6, "gustó": 1.6, "encanta": 2.2, "alivio": 1.6, "súper": 1.2, "chido": 1.8, "padre": 0.6,
     # frustration and complaint
     "mal": -1.8, "malo": -1.9, "mala": -1.9, "pésimo": -3.0, "pésima": -3.0,
     "terrible": -2.8, "horrible": -2.8, "molesto": -2.0, "molesta": -2.0,
@@ -45,7 +53,7 @@ SPANISH_LEXICON: dict[str, float] = {
     "inútil": -2.6, "robot": -1.2, "máquina": -0.8, "grosero": -2.6, "grosera": -2.6,
     "confundido": -1.4, "confundida": -1.4, "difícil": -1.2, "tarde": -0.2,
     "esperando": -0.8, "espera": -0.4, "problema": -1.2, "error": -1.4, "mentira": -2.4,
-    "basta": -1.6, "desesperado": -2.4, "desesperada": -2.4, "preocupado": -1.0,
+    "basta": -1.6, "cansé": -1.8, "cansó": -1.8, "aburrido": -1.4, "desesperado": -2.4, "desesperada": -2.4, "preocupado": -1.0,
     "preocupada": -1.0, "triste": -2.0, "lástima": -1.4,
 }
 
@@ -58,16 +66,22 @@ _WORD = re.compile(r"[\wáéíóúüñ]+", re.IGNORECASE)
 @lru_cache(maxsize=1)
 def _vader() -> SentimentIntensityAnalyzer:
     analyzer = SentimentIntensityAnalyzer()
-    for word in SYMPTOM_WORDS_EN:
+    for word in SYMPTOM_WORDS_EN | DIALOGUE_WORDS_EN:
         analyzer.lexicon.pop(word, None)
     return analyzer
 
 
+# "No thanks" declines politely; VADER would read it as negated thanks.
+_POLITE_NO_EN = re.compile(r"\b(no|nope|nah),?\s+(thanks|thank you)", re.IGNORECASE)
+_POLITE_NO_ES = re.compile(r"\bno,?\s+(muchas\s+)?gracias", re.IGNORECASE)
+
+
 def english_sentiment(text: str) -> float:
-    return float(_vader().polarity_scores(text)["compound"])
+    return float(_vader().polarity_scores(_POLITE_NO_EN.sub(r"\2", text))["compound"])
 
 
 def spanish_sentiment(text: str) -> float:
+    text = _POLITE_NO_ES.sub("gracias", text)
     total = sum(_clause_valence(clause) for clause in _CLAUSE.split(text))
     if "!" in text:
         total *= 1.1

@@ -14,7 +14,10 @@ _ASKED_FOR_PERSON = re.compile(
     r"real person|a person|human|representative|operator|somebody real|not a robot|"
     r"una persona|alguien|humano|representante|operador|recepcionista|no (un|una) (robot|m[aá]quina)"
 )
-_COMPLAINT = re.compile(r"complain|complaint|unacceptable|ridiculous|queja|inaceptable|rid[ií]culo")
+_COMPLAINT = re.compile(
+    r"complain|complaint|unacceptable|ridiculous|useless|worst|this bot|queja|inaceptable|"
+    r"rid[ií]culo|in[uú]til|p[eé]simo"
+)
 
 _LEAD_BASE = {
     "booked": 75,
