@@ -17,6 +17,10 @@ _OUTCOME_INTENTS: dict[str, Intent] = {
     "cancelled": "cancel",
 }
 
+_REFERRAL_CUE = re.compile(
+    r"referr|my doctor (said|sent|told)|me mand(aron|[oó])|me refiri|referencia"
+)
+
 # Ordered: the first pattern that matches the caller's words wins.
 _CUES: list[tuple[Intent, re.Pattern[str]]] = [
     ("emergency", re.compile(
@@ -48,9 +52,7 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
     ("provider_question", re.compile(
         r"does (dr|doctor)|which doctor|speak spanish|telehealth|video visit|"
         r"habla español|qu[eé] doctor|el doctor|la doctora|videollamada")),
-    ("book_referral_visit", re.compile(
-        r"referr|my doctor (said|sent|told)|specialist|me mand(aron|[oó])|me refiri|"
-        r"referencia|especialista|cardi[oó]logo|ortopedista|dermat[oó]logo")),
+    ("book_referral_visit", _REFERRAL_CUE),
     ("new_appointment", re.compile(
         r"appointment|book|schedule|see (a|the) doctor|cita|consulta|agendar|sacar")),
 ]
@@ -74,12 +76,17 @@ def _settled_by_action(facts: ConversationFacts) -> Intent | None:
         return _OUTCOME_INTENTS[facts.outcome]
     booked = facts.outcome == "booked" or _succeeded(facts, "schedule_appointment")
     if booked:
-        return "book_referral_visit" if facts.has_referral else "new_appointment"
+        return "book_referral_visit" if _about_a_referral(facts) else "new_appointment"
     if _succeeded(facts, "reschedule_appointment"):
         return "reschedule"
     if _succeeded(facts, "cancel_appointment"):
         return "cancel"
     return None
+
+
+def _about_a_referral(facts: ConversationFacts) -> bool:
+    said = " ".join(facts.caller_texts).lower()
+    return facts.has_referral or bool(_REFERRAL_CUE.search(said))
 
 
 def _succeeded(facts: ConversationFacts, tool: str) -> bool:
