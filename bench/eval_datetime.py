@@ -69,8 +69,12 @@ def load_slots(path: Path) -> Iterator[Slot]:
             values = (slot.get("resolution") or {}).get("values") or []
             if values and values[0].get("type") in SCORED_TYPES:
                 yield Slot(
-                    case["id"], case["utterance"], now.replace(tzinfo=SITE_ZONE),
-                    values[0]["type"], slot["text"], [v.get("value", "") for v in values],
+                    case["id"],
+                    case["utterance"],
+                    now.replace(tzinfo=SITE_ZONE),
+                    values[0]["type"],
+                    slot["text"],
+                    [v.get("value", "") for v in values],
                 )
 
 
@@ -81,14 +85,16 @@ def ours(utterance: str, now: datetime, lang: str) -> tuple[set[str], set[str]]:
 
 
 def dateparser_baseline(utterance: str, now: datetime, lang: str) -> tuple[set[str], set[str]]:
-    from dateparser.search import search_dates
+    from dateparser.search import search_dates  # type: ignore[import-untyped]  # no stubs pinned
 
     settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "future"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         found = search_dates(utterance, languages=[lang], settings=settings) or []
     dates = {moment.date().isoformat() for _, moment in found}
-    times = {moment.strftime("%H:%M") for _, moment in found if (moment.hour, moment.minute) != (0, 0)}
+    times = {
+        moment.strftime("%H:%M") for _, moment in found if (moment.hour, moment.minute) != (0, 0)
+    }
     return dates, times
 
 
@@ -143,9 +149,11 @@ def report(lang: str, mine: Tally, base: Tally, show_misses: int) -> None:
         print(f"{kind:>10}  {_percent(a, total):>18}   {_percent(b, total):>18}")
     print(f"{'cases/s':>10}  {mine.cases / mine.seconds:18.0f}   {base.cases / base.seconds:18.0f}")
     for slot, dates, times in mine.misses[:show_misses]:
-        print(f"  MISS {slot.case_id} now={slot.now:%Y-%m-%d %H:%M} {slot.kind} {slot.text!r} "
-              f"want={slot.values} got dates={sorted(dates)} times={sorted(times)}\n"
-              f"       {slot.utterance[:140]!r}")
+        print(
+            f"  MISS {slot.case_id} now={slot.now:%Y-%m-%d %H:%M} {slot.kind} {slot.text!r} "
+            f"want={slot.values} got dates={sorted(dates)} times={sorted(times)}\n"
+            f"       {slot.utterance[:140]!r}"
+        )
 
 
 def main() -> None:

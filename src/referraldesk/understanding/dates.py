@@ -28,8 +28,14 @@ from .vocab import DAY_RE, MONTH_RE, MONTHS, WEEKDAY_RE, WEEKDAYS, alternation
 
 Reader = Callable[[str, Context, list[Mention]], None]
 
-_YEAR = r"(?:\d{4}|(?:1\d|20) (?:oh |o |cero )?\d{1,2}|'?\d{2})"
-_YEAR_END = r"(?![\d:]|\s*(?:am|pm|h\b|de la|del? (?:manana|tarde|noche)|y media|in the))"
+_YEAR = (
+    r"(?:\d{4}|(?:1\d|20) (?:oh |o |cero )?\d{1,2}|'\d{2}|(?:(?<=[-/.,'])|(?<=of )|(?<=de )"
+    r"|(?<=del ))\d{2})"
+)
+_YEAR_END = (
+    r"(?![\w:\u00ba\u00b0]|\.[\u00ba\u00b0]|\s*(?:am|pm|h\b|de la|del? (?:manana|tarde"
+    r"|noche)|y media|in the))"
+)
 _YEAR_SEP = r"(?:\s*,?\s*(?:of|de|del|in|en)?\s*|\s*[-/.]\s*)"
 _NOT_A_CLOCK = r"(?![\d:]|\s*(?:am|pm|h\b|o'?clock|oclock|en punto|minut|mins?\b|hours?|horas?))"
 
@@ -51,7 +57,10 @@ def _matches(pattern: re.Pattern[str], text: str, found: list[Mention]) -> Itera
 
 
 def _day(token: str) -> int:
-    return int(re.match(r"\d+", token).group())  # type: ignore[union-attr]
+    digits = re.match(r"\d+", token)
+    if digits is None:
+        raise ValueError(f"not a day number: {token!r}")
+    return int(digits.group())
 
 
 def _month(token: str) -> int:
@@ -88,9 +97,9 @@ def _full_date(ctx: Context, year: int, month: int, day: int) -> date | None:
 
 
 def _dated(found: list[Mention], match: re.Match[str], value: date | None, *, year: bool) -> None:
-    found.append(
-        Mention(match.start(), match.end(), date=value, has_year=year, void=value is None)
-    )
+    mention = Mention(match.start(), match.end(), date=value, has_year=year, void=value is None)
+    mention.tags.add("calendar")
+    found.append(mention)
 
 
 def _day_month(first: int, second: int, ctx: Context) -> tuple[int, int]:
@@ -133,15 +142,19 @@ _MONTH_FIRST_FORMS = [
     re.compile(rf"\b(?P<d>{DAY_RE})\s*[-/]\s*(?P<y>\d{{4}})\s*[-/]\s*(?P<m>{MONTH_RE})(?!\w)"),
     re.compile(rf"\b(?P<m>{MONTH_RE})\s*[-/]\s*(?P<y>\d{{4}})\s*[-/]\s*(?P<d>{DAY_RE})(?!\d)"),
     re.compile(
-        rf"(?<![\d/])(?P<d>{DAY_RE})(?:\s+(?:day\s+)?(?:of|de|del)\s+|\s*[-/ .]\s*|\s*)"
+        rf"(?<![\d/$])(?<!\d:)(?<!\$ )(?P<d>{DAY_RE})(?:\s+(?:day\s+)?(?:of|de|del)\s+|\s*[-/"
+        rf" .]\s*|\s*)"
         rf"(?P<m>{MONTH_RE})(?!\w)(?:{_YEAR_SEP}(?P<y>{_YEAR}){_YEAR_END})?"
     ),
     re.compile(
-        rf"\b(?P<m>{MONTH_RE})(?:\s*[-/.]\s*|\s+(?:the\s+)?|\s*)(?P<d>{DAY_RE})(?!\d)"
+        rf"\b(?P<m>{MONTH_RE})(?:\s*[-/.,]\s*|\s+(?:the\s+)?|\s*)(?P<d>{DAY_RE})(?!\d)"
         rf"(?!\s*(?:days?|weeks?|dias?|semanas?|minut|hours?|horas?)\b)"
         rf"(?:{_YEAR_SEP}(?P<y>{_YEAR}){_YEAR_END})?"
     ),
 ]
+
+
+_CTIME_YEAR = re.compile(r"\s+\d{1,2}:\d{2}(?::\d{2})?\s+(\d{4})\b")
 
 
 def _read_month_names(text: str, ctx: Context, found: list[Mention]) -> None:
@@ -151,12 +164,16 @@ def _read_month_names(text: str, ctx: Context, found: list[Mention]) -> None:
             if match.group("y"):
                 year = read_year(match.group("y"), ctx)
                 _dated(found, match, _full_date(ctx, year, month, day), year=True)
+            elif (stamp := _CTIME_YEAR.match(text, match.end())) is not None:
+                # "Wed Oct 26 15:50:06 2016": the year comes after the clock.
+                _dated(found, match, safe_date(int(stamp.group(1)), month, day), year=True)
             else:
                 _dated(found, match, next_month_day(ctx.today, month, day), year=False)
 
 
 _DAY_LIST = re.compile(
-    rf"(?<![\d/:.])(?P<d>{DAY_RE})(?=\s*(?:,|and|y|or|o|&)\s*(?:the\s+)?{DAY_RE}\s*(?:of|de)?\s*{MONTH_RE})"
+    rf"(?<![\d/:.])(?P<d>{DAY_RE})(?=\s*(?:,|and|y|or|o|&)\s*(?:the\s+)?{DAY_RE}\s*(?:of"
+    rf"|de)?\s*{MONTH_RE})"
 )
 
 
@@ -199,8 +216,10 @@ def _read_short_numeric(text: str, ctx: Context, found: list[Mention]) -> None:
         if safe_date(2000, month, day) is None:
             found.append(Mention(match.start("a"), match.end(), void=True))
             continue
-        start = match.start("a")
-        found.append(Mention(start, match.end(), date=next_month_day(ctx.today, month, day)))
+        mention = Mention(match.start("a"), match.end(), date=next_month_day(ctx.today, month, day))
+        mention.tags.add("calendar")
+        _apply_this(text, ctx, mention)
+        found.append(mention)
 
 
 def _holiday_pattern() -> re.Pattern[str]:
@@ -243,10 +262,14 @@ def _read_holidays(text: str, ctx: Context, found: list[Mention]) -> None:
 
 _RELATIVE_WORDS: list[tuple[str, int]] = [
     (r"(?:the )?day after tomorrow|pasado manana", 2),
-    (r"(?:the )?day before yesterday|anteayer|antier|antes de ayer", -2),
+    (r"(?:the )?day before yesterday|anteayer|antier", -2),
     (r"tomorrow|tmrw|tmr|manana(?!s)|el dia de manana", 1),
     (r"yesterday|ayer|anoche|last night", -1),
-    (r"today|tonight|this (?:morning|afternoon|evening)|hoy|esta noche|otd", 0),
+    (
+        r"today|tonight|this (?:morning|afternoon|evening)|hoy|esta noche|esta manana|esta tarde"
+        r"|otd",
+        0,
+    ),
     (r"(?:the )?(?:next|following) day|(?:el|al) dia siguiente|the day after", 1),
     (r"(?:el )?dia anterior|the day before", -1),
 ]
@@ -269,10 +292,15 @@ def _read_relative_words(text: str, ctx: Context, found: list[Mention]) -> None:
 _COUNT = r"(?P<n>\d+|an?|one|un|una|a couple of|un par de)"
 _UNIT = (
     r"(?P<unit>days?|dias?|weeks?|semanas?|months?|mes(?:es)?|years?|anos?|fortnights?|"
-    r"minutes?|mins?|minutos?|hours?|hrs?|horas?|h)"
+    r"minutes?|mins?|minutos?|hours?|hrs?|horas?|h)\b"
 )
 _UNIT_NAMES = {
-    "d": "day", "w": "week", "s": "week", "f": "fortnight", "a": "year", "y": "year",
+    "d": "day",
+    "w": "week",
+    "s": "week",
+    "f": "fortnight",
+    "a": "year",
+    "y": "year",
     "h": "hour",
 }
 
@@ -303,8 +331,10 @@ def shift(start: date, amount: int, unit: str) -> date:
 
 
 _ANCHORED = re.compile(
-    rf"{_COUNT}\s+{_UNIT}(?:\s+(?:and|y)\s+(?P<n2>\d+|an?|one|un|una)\s+(?P<unit2>days?|dias?|weeks?|semanas?))?"
-    r"\s+(?P<dir>from|after|before|since|despues de|antes de|a partir de|desde)\s+(?:the\s+|el\s+)?$"
+    rf"{_COUNT}\s+(?:(?P<unitw>weeks?|semanas?)\s+(?:and|y)\s+(?P<n2>\d+|an?|one|un|una)\s+"
+    rf"(?P<unit2>days?|dias?)|{_UNIT})"
+    r"\s+(?P<dir>from|after|before|since|despues de|antes de|a partir de|desde)\s+(?:the\s+"
+    r"|el\s+)?$"
 )
 
 
@@ -314,10 +344,15 @@ def apply_offsets(text: str, found: list[Mention]) -> None:
         if mention.date is None or mention.time is not None:
             continue
         match = _ANCHORED.search(text[: mention.start])
-        if match is None or not _free([m for m in found if m is not mention], match.start(), mention.start):
+        if match is None or not _free(
+            [m for m in found if m is not mention], match.start(), mention.start
+        ):
             continue
         sign = -1 if match.group("dir") in ("before", "antes de") else 1
-        value = shift(mention.date, sign * count_of(match.group("n")), unit_of(match.group("unit")))
+        unit = unit_of(match.group("unitw") or match.group("unit"))
+        if unit in ("minute", "hour"):
+            continue
+        value = shift(mention.date, sign * count_of(match.group("n")), unit)
         if match.group("unit2"):
             value = shift(value, sign * count_of(match.group("n2")), unit_of(match.group("unit2")))
         mention.date = value
@@ -335,7 +370,10 @@ _RISKY_WEEKDAY = re.compile(
 )
 
 _BEFORE_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?:next|the following) week(?:'s)?\s*(?:on\s+|-\s*|,\s*)?(?:the\s+)?$"), "week+1"),
+    (
+        re.compile(r"(?:next|the following) week(?:'s)?\s*(?:on\s+|-\s*|,\s*)?(?:the\s+)?$"),
+        "week+1",
+    ),
     (re.compile(r"(?:la\s+)?(?:proxima|siguiente) semana,?\s*(?:-\s*)?(?:el\s+)?$"), "week+1"),
     (re.compile(r"la semana (?:que viene|proxima|siguiente),?\s*(?:-\s*)?(?:el\s+)?$"), "week+1"),
     (re.compile(r"(?:last|previous) week(?:'s)?\s*(?:on\s+|-\s*|,\s*)?$"), "week-1"),
@@ -343,7 +381,12 @@ _BEFORE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"this week(?:'s)?\s*(?:on\s+|-\s*|,\s*)?$"), "week+0"),
     (re.compile(r"esta semana,?\s*(?:el\s+)?$"), "week+0"),
     (re.compile(r"\b(?:this )?past\s+$"), "recent"),
-    (re.compile(r"\b(?:this upcoming|this coming|coming|upcoming|next|following|proximo|siguiente)\s+$"), "next"),
+    (
+        re.compile(
+            r"\b(?:this upcoming|this coming|coming|upcoming|next|following|proximo|siguiente)\s+$"
+        ),
+        "next",
+    ),
     (re.compile(r"\b(?:last|previous)\s+$"), "last"),
     (re.compile(r"\b(?:this|este|esta)\s+$"), "this"),
     (re.compile(r"\b(?:los|every|todos los|cada|on|los dias)\s+$"), "maybe-every"),
@@ -360,7 +403,8 @@ _AFTER_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\s*(?:pasado|anterior)\b"), "last"),
 ]
 _WEEKDAY_DAY = re.compile(
-    rf"^\s*,?\s*(?:the\s+|el\s+)?(?:dia\s+)?(?P<d>{DAY_RE})(?!\d)(?!\s*(?:[:.]\d|am\b|pm\b|a\.m|p\.m|h\b|"
+    rf"^\s*,?\s*(?:the\s+|el\s+)?(?:dia\s+)?(?P<d>{DAY_RE})(?!\d)(?!\s*(?:[:.]\d|am\b|pm\b|a\.m"
+    rf"|p\.m|h\b|"
     r"de la|in the|o'?clock|oclock|en punto|minut|mins?\b|hours?|horas?|days?|dias?|weeks?|"
     r"semanas?|months?|mes|years?|anos?|/|-\d))"
 )
@@ -377,7 +421,7 @@ def _weekday_tokens(text: str) -> Iterator[tuple[int, int, int]]:
 
 
 _GLUE_AFTER = re.compile(r"^\s*[-,(]?\s*(?:the\s+|el\s+)?$")
-_GLUE_BEFORE = re.compile(r"^\s*[-,(]?\s*$")
+_GLUE_BEFORE = re.compile(r"^\s*-?\s*\(\s*$")
 _THIS_BEFORE = re.compile(r"\b(?:this|este)\s+$")
 
 
@@ -391,7 +435,7 @@ def _read_weekdays(text: str, ctx: Context, found: list[Mention]) -> None:
 def _glued_to_date(text: str, ctx: Context, start: int, end: int, found: list[Mention]) -> bool:
     """Fold "Tuesday, March 7" or "el 22 de mayo (martes)" into the date: the date wins."""
     for mention in found:
-        if mention.date is None:
+        if mention.date is None or "calendar" not in mention.tags:
             continue
         if mention.start >= end and _GLUE_AFTER.match(text[end : mention.start]):
             mention.start = start
@@ -459,12 +503,15 @@ _DAY_ONLY = re.compile(
     r"(?:\b(?:on\s+)?the\s+(?P<a>\d{1,2}(?:st|nd|rd|th))"
     r"|\b(?:el|del|para el|los)\s+dias?\s+(?P<b>\d{1,2})(?:\.?[o\u00ba\u00b0])?"
     r"|\b(?:el|del)\s+(?P<c>\d{1,2}(?:\.?[o\u00ba\u00b0]|er|ro)?)"
-    r"|(?<![\w/])(?P<d>\d{1,2}(?:st|nd|rd|th|\.?[\u00ba\u00b0]))(?!\s*(?:week|time|floor|grade|street|st\b|ave|birthday))"
-    r")(?![\w:/])(?P<rest>\s+(?:day\s+)?(?:of|del?)\s+(?:the\s+)?(?:next|el proximo|este|this) (?:month|mes)"
+    r"|(?<![\w/])(?P<d>\d{1,2}(?:st|nd|rd|th|\.?[\u00ba\u00b0]))(?!\s*(?:week|time|floor|grade"
+    r"|street|st\b|ave|birthday))"
+    r")(?![\w:/])(?P<rest>\s+(?:day\s+)?(?:of|del?)\s+(?:the\s+)?(?:next|el proximo|este|this)"
+    r" (?:month|mes)"
     r"|\s+(?:del? )?(?:mes que viene|proximo mes))?"
 )
 _NOT_A_DAY_AFTER = re.compile(
-    r"^\s*(?:%|\$|de (?:la|los|las)\b|minut|mins?\b|hours?|horas?|h\b|am\b|pm\b|a\.m|p\.m|dias?\b|days?\b|"
+    r"^\s*(?:%|\$|de (?:la|los|las)\b|minut|mins?\b|hours?|horas?|h\b|am\b|pm\b|a\.m|p\.m"
+    r"|dias?\b|days?\b|"
     r"semanas?|weeks?|mes|months?|anos?|years?|personas?|people|dolares|dollars|pesos|veces|times|"
     r"y\s+\d|o\s+\d|en punto|de la)"
 )
@@ -473,7 +520,9 @@ _NOT_A_DAY_AFTER = re.compile(
 def _read_days_of_month(text: str, ctx: Context, found: list[Mention]) -> None:
     for match in _matches(_DAY_ONLY, text, found):
         token = next(g for g in match.group("a", "b", "c", "d") if g)
-        if match.group("c") and (_NOT_A_DAY_AFTER.search(text[match.end() :]) or _after_clock(text, match)):
+        if match.group("c") and (
+            _NOT_A_DAY_AFTER.search(text[match.end() :]) or _after_clock(text, match)
+        ):
             continue
         day = _day(token)
         if not 1 <= day <= 31:
@@ -491,7 +540,7 @@ def _next_month(today: date) -> tuple[int, int]:
 
 
 def _after_clock(text: str, match: re.Match[str]) -> bool:
-    """True for "a las 5 del 15"? no: for "el 5" right after "a las", which is an hour."""
+    """True when the number follows "a las": an hour, not a day of the month."""
     return re.search(r"\b(?:a las|las|a la)\s*$", text[: match.start()]) is not None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .text import fold
+from .text import fold, words
 
 # A caller who asks for a language wants it, whatever language the request was made in
 # ("can I speak Spanish? ¿Se puede en español?").
@@ -19,22 +19,31 @@ _WANTS_ENGLISH = re.compile(
 )
 
 _SPANISH_WORDS = frozenset(
-    """el la los las de del que y en un una por para con mi mis me su es son esta estoy
-    soy tengo tiene quiero necesito puedo puede cita hola buenos buenas dias tardes noches
-    gracias si no se sabe porque cuando donde como manana hoy ayer semana lunes martes
-    miercoles jueves viernes sabado domingo doctor doctora hijo hija esposo esposa seguro
-    nombre llamo fecha nacimiento nacio naci favor claro bueno esta bien perfecto vale
-    hora horas temprano tarde noche despues antes pero tambien muy dolor medico cancelar
-    cambiar sacar hacer ver otra otro mas o sea ahorita orale andale sale quisiera
-    podria ustedes usted habla hablar espanol nada todo mucho poco aqui alla""".split()
+    words(
+        """
+        el la los las de del que y en un una por para con mi mis me su es son esta estoy soy
+        tengo tiene quiero necesito puedo puede cita hola buenos buenas dias tardes noches
+        gracias si no se sabe porque cuando donde como manana hoy ayer semana lunes martes
+        miercoles jueves viernes sabado domingo doctor doctora hijo hija esposo esposa seguro
+        nombre llamo fecha nacimiento nacio naci favor claro bueno esta bien perfecto vale hora
+        horas temprano tarde noche despues antes pero tambien muy dolor medico cancelar cambiar
+        sacar hacer ver otra otro mas o sea ahorita orale andale sale quisiera podria ustedes
+        usted habla hablar espanol nada todo mucho poco aqui alla
+        """
+    )
 )
 _ENGLISH_WORDS = frozenset(
-    """the a an i i'm im my me you your is are am was to of and or in on at for with this
-    that it it's hi hello hey yes yeah yep nope need want would like can could please thanks
-    thank appointment doctor what when where how do does don't dont have has get got be
-    morning afternoon evening tomorrow today week monday tuesday wednesday thursday friday
-    saturday sunday name born insurance plan call speak talk person work works sure okay
-    just so but not any anything after before about new here there back bill pain hurts""".split()
+    words(
+        """
+        the a an i i'm im my me you your is are am was to of and or in on at for with this that
+        it it's hi hello hey yes yeah yep nope need want would like can could please thanks
+        thank appointment doctor what when where how do does don't dont have has get got be
+        morning afternoon evening tomorrow today week monday tuesday wednesday thursday friday
+        saturday sunday name born insurance plan call speak talk person work works sure okay
+        just so but not any anything after before about new here there back bill pain hurts
+        that's thats all nope nah thank
+        """
+    )
 )
 _NEUTRAL = frozenset({"ok", "okay", "no", "si", "hmm", "um", "uh", "eh", "mm"})
 _SPANISH_MARKS = re.compile(r"[ñ¿¡áéíóú]", re.IGNORECASE)

@@ -2,15 +2,15 @@
 
 text2num does the arithmetic ("mil novecientos cincuenta y ocho" -> 1958); this module
 only shields the words it would misread in a clinic conversation: "cuarto" (a quarter
-hour, not 4th), the articles "un/una/one" ("una cita" is not "1 cita"), and spoken
-years said as two pairs ("nineteen eighty eight").
+hour, not 4th) and the articles "un/una/one" ("una cita" is not "1 cita"). Years said
+as two pairs ("nineteen eighty eight" -> "19 88") are joined by the date grammar.
 """
 
 from __future__ import annotations
 
 import re
 
-from text_to_num import alpha2digit
+from text_to_num import alpha2digit  # type: ignore[import-untyped]  # ships no type hints
 
 # Private-use code points survive text2num untouched and cannot occur in caller text.
 _SHIELDS: dict[str, str] = {
@@ -35,7 +35,6 @@ _ARTICLE = re.compile(
 )
 _CLOCK_ARTICLE = re.compile(r"\b(a la|la|at|around|about|por la|de la|a eso de la)\s+(una|one)\b")
 _HYPHENATED = re.compile(r"(?<=[a-z])-(?=[a-z])")
-_WORD_YEAR = re.compile(r"\b(1[0-9]|20) (?:oh |o |cero )?(\d{1,2})\b")
 
 
 def words_to_digits(folded: str, lang: str) -> str:
@@ -54,16 +53,6 @@ def words_to_digits(folded: str, lang: str) -> str:
 def _convert(text: str, lang: str) -> str:
     # alpha2digit reads Spanish number words in English mode poorly and vice versa, and
     # callers switch languages mid-sentence, so both passes run.
-    first = alpha2digit(text, "es" if lang == "es" else "en", threshold=0)
-    return alpha2digit(first, "en" if lang == "es" else "es", threshold=0)
-
-
-def join_spoken_year(first: str, second: str) -> int | None:
-    """Return the year for a spoken pair ("19", "88") -> 1988, or None when it is not one."""
-    hundreds, rest = int(first), int(second)
-    if not 10 <= hundreds <= 20 or rest > 99:
-        return None
-    return hundreds * 100 + rest
-
-
-WORD_YEAR = _WORD_YEAR
+    first: str = alpha2digit(text, "es" if lang == "es" else "en", threshold=0)
+    second: str = alpha2digit(first, "en" if lang == "es" else "es", threshold=0)
+    return second

@@ -15,10 +15,10 @@ def strip_accents(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case, accent-free, single-spaced text; keeps punctuation so offsets still mean something."""
+    """Return lower-case, accent-free, single-spaced text; punctuation is kept."""
     return _SPACES.sub(" ", strip_accents(text).lower()).strip()
 
 
-def has_word(folded: str, pattern: str) -> bool:
-    """True when the regex `pattern` matches `folded` on word boundaries."""
-    return re.search(rf"(?<![\w]){pattern}(?![\w])", folded) is not None
+def words(block: str) -> list[str]:
+    """Return the whitespace-separated words of a word-list block."""
+    return block.split()

@@ -73,18 +73,53 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"(?<![\w:/.]){_CUE}\s+(\d{{1,2}})\.(\d{{2}})(?![\d.])"), "cuedot"),
     (re.compile(r"(?<![\d:.])(\d{1,2})(\d{2})\s*(am|pm)\b"), "compact"),
     (re.compile(r"(?<![\d:./])(\d{1,2}) ([0-5]\d) (am|pm)\b"), "spoken"),
+    (
+        re.compile(
+            r"(?<![\d:/.])(\d{1,2})(?:\s*(am|pm))?\s+y\s+(media|cuarto|[0-5]\d)\b(?:\s*(am"
+            r"|pm)\b)?(?!\s*de\s+" + MONTH_RE + ")"
+        ),
+        "y",
+    ),
+    (
+        re.compile(
+            r"(?<![\d:/.])(\d{1,2})(?:\s*(am|pm)|\s*de la (manana|tarde"
+            r"|noche))?\s+menos\s+(cuarto|\d{1,2})\b"
+        ),
+        "menos",
+    ),
     (re.compile(r"(?<![\d:/.])(\d{1,2})\s*(am|pm)\b"), "hour"),
     (re.compile(r"\b(half|quarter) past (\d{1,2})\b"), "past"),
     (re.compile(r"\b(\d{1,2})\s*(?:min(?:ute)?s?)?\s+past\s+(\d{1,2})\b"), "past"),
-    (re.compile(r"\b(quarter|\d{1,2})\s*(?:min(?:ute)?s?)?\s+(?:to|till|til|before)\s+(\d{1,2})\b(?!\s*(?:days?|am|pm))"), "to"),
-    (re.compile(r"(?<![\d:/.])(\d{1,2})(?:\s*(am|pm))?\s+y\s+(media|cuarto|[0-5]\d)\b(?!\s*de\s+" + MONTH_RE + ")"), "y"),
-    (re.compile(r"(?<![\d:/.])(\d{1,2})(?:\s*(am|pm))?\s+menos\s+(cuarto|\d{1,2})\b"), "menos"),
+    (
+        re.compile(
+            r"\b(quarter|\d{1,2})\s*(?:min(?:ute)?s?)?\s+(?:to|till|til"
+            r"|before)\s+(\d{1,2})\b(?!\s*(?:days?|am|pm))"
+        ),
+        "to",
+    ),
+    (re.compile(r"(?<=\d(?:st|nd|rd|th) )(\d{1,2}) ([0-5]\d)\b()"), "spoken"),
     (re.compile(r"(?<![\d:/.])(\d{1,2})\s*(?:o'?\s?clock|oclock|en punto)"), "hour"),
     (re.compile(r"(?<![\d:/.])(\d{1,2})ish\b"), "hour"),
-    (re.compile(rf"(?<![\w:/.]){_CUE}\s+(\d{{1,2}})(?:\s+([0-5]\d)\b(?!\s*(?:minut|mins?\b|de {MONTH_RE})))?{_NOT_CLOCK_AFTER}"), "cue"),
-    (re.compile(r"(?<![\d:/.])(\d{1,2})(?=\s*,?\s*(?:de la (?:manana|tarde|noche|madrugada)|in the (?:morning|afternoon|evening)|at night|tonight|this (?:morning|afternoon|evening)|del mediodia))"), "hour"),
+    (
+        re.compile(
+            rf"(?<![\w:/.]){_CUE}\s+(\d{{1,2}})\s+([0-5]\d)\b(?!\s*(?:de {MONTH_RE}|{MONTH_RE}"
+            rf"|[/:.-]\d))"
+        ),
+        "cue",
+    ),
+    (re.compile(rf"(?<![\w:/.]){_CUE}\s+(\d{{1,2}})(){_NOT_CLOCK_AFTER}"), "cue"),
+    (
+        re.compile(
+            r"(?<![\d:/.])(\d{1,2})(?=\s*,?\s*(?:de la (?:manana|tarde|noche|madrugada)|in the"
+            r" (?:morning|afternoon|evening)|at night|tonight|this (?:morning|afternoon|evening)"
+            r"|del mediodia))"
+        ),
+        "hour",
+    ),
 ]
-_NOON_WORDS = re.compile(r"\b(?:(?:las |a las )?12\s+)?(?:noon(?:ish)?|midday|(?:al |a )?mediodia)\b|\b12 del mediodia\b")
+_NOON_WORDS = re.compile(
+    r"\b(?:(?:las |a las )?12\s+)?(?:noon(?:ish)?|midday|(?:al |a )?mediodia)\b|\b12 del mediodia\b"
+)
 _MIDNIGHT_WORDS = re.compile(r"\b(?:mid ?night|medianoche)\b")
 
 
@@ -129,10 +164,11 @@ def _clock(kind: str, match: re.Match[str]) -> _Clock | None:
         hour = (int(groups[1]) - 1) % 24
         return _Clock(start, end, hour, 60 - _minutes_word(groups[0]))
     if kind == "y":
-        return _Clock(start, end, int(groups[0]), _minutes_word(groups[2]), groups[1])
+        return _Clock(start, end, int(groups[0]), _minutes_word(groups[2]), groups[1] or groups[3])
     if kind == "menos":
-        hour = (int(groups[0]) - 1) % 24
-        return _Clock(start, end, hour, 60 - _minutes_word(groups[2]), groups[1])
+        period = groups[1] or {"manana": "am", "tarde": "pm", "noche": "pm"}.get(groups[2] or "")
+        hour = int(groups[0]) - 1 if int(groups[0]) != 1 or period else 12
+        return _Clock(start, end, hour, 60 - _minutes_word(groups[3]), period)
     hour, minute = _hm(groups[0], groups[1])
     if hour > 24:
         return None
@@ -141,7 +177,11 @@ def _clock(kind: str, match: re.Match[str]) -> _Clock | None:
 
 def _period_near(text: str, clock: _Clock) -> str | None:
     after = text[clock.end : clock.end + 40]
-    after = re.split(r"\d|[.;!?]", after, maxsplit=1)[0] if re.search(r"\d", after[:3]) is None else after
+    after = (
+        re.split(r"\d|[.;!?]", after, maxsplit=1)[0]
+        if re.search(r"\d", after[:3]) is None
+        else after
+    )
     if _NIGHT.search(after):
         return "night"
     if _NOON.search(after):

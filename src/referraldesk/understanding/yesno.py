@@ -16,10 +16,12 @@ _YES = re.compile(
 )
 # Words that mean yes only when they are the whole answer: "va a venir mi hijo" is not a yes.
 _YES_ALONE = re.compile(
-    rf"^{_FILLER}(?:ok|okay|va|sale|fine|great|right|bueno|vale|ya|aja|aha|uh huh|mhm|alright|all right)$"
+    rf"^{_FILLER}(?:ok|okay|va|sale|fine|great|right|bueno|vale|ya|aja|aha|uh huh|mhm|alright"
+    rf"|all right)$"
 )
 _NO = re.compile(
-    rf"^{_FILLER}(?:no|nope|nah|not really|negative|ninguno|ninguna|nada|para nada|tampoco|"
+    rf"^{_FILLER}(?:no(?!\s+(?:se|lo se|me acuerdo|recuerdo|estoy segur|idea|entiendo|le"
+    rf" entiendo)\b)|nope|nah|not really|negative|ninguno|ninguna|nada|para nada|tampoco|"
     r"not at all|i don'?t think so|creo que no|nel|that doesn'?t work|none of them)\b"
 )
 
