@@ -106,7 +106,9 @@ class ToolOutcome(BaseModel):
     replayed: bool = False
 
     @classmethod
-    def success(cls, data: dict[str, Any], actions: list[dict[str, Any]] | None = None) -> ToolOutcome:
+    def success(
+        cls, data: dict[str, Any], actions: list[dict[str, Any]] | None = None
+    ) -> ToolOutcome:
         return cls(ok=True, data=data, actions=actions or [])
 
     @classmethod

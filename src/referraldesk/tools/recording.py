@@ -39,7 +39,9 @@ def record_call(
     row = ToolCall(
         conversation_id=ctx.conversation_id,
         name=name[:64],
-        arguments=jsonable(arguments) if isinstance(arguments, dict) else {"_raw": jsonable(arguments)},
+        arguments=jsonable(arguments)
+        if isinstance(arguments, dict)
+        else {"_raw": jsonable(arguments)},
         result=outcome.data if outcome.ok else None,
         error_code=outcome.error.code if outcome.error else None,
         error=error,

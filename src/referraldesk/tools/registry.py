@@ -60,7 +60,8 @@ def tool(
             raise ValueError(f"tool {handler.__name__} needs a docstring: it is its description")
         _TOOLS[handler.__name__] = Tool(
             name=handler.__name__,
-            description=description,
+            # Unwrapped: a model reads one paragraph better than hard line breaks.
+            description=" ".join(description.split()),
             args_model=hints["args"],
             output_model=hints["return"],
             handler=handler,

@@ -1,0 +1,113 @@
+"""Booking for integrations: a patient, a provider or a specialty, and a start."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.orm import Session
+
+from referraldesk.api.deps import DbSession, require_roles
+from referraldesk.api.routes.tools import api_context, outcome_response
+from referraldesk.audit.trail import Actor
+from referraldesk.errors import NotFound, SlotTaken
+from referraldesk.models import Patient
+from referraldesk.patients.plans import primary_plan
+from referraldesk.scheduling.slots import SlotQuery, find_slots, slot_at
+from referraldesk.tools import catalog
+from referraldesk.tools.practice_queries import resolve_specialty
+
+router = APIRouter(prefix="/api/appointments", tags=["appointments"])
+
+Integration = Annotated[Actor, Depends(require_roles("integration"))]
+# Enough for every provider of a specialty to have a slot starting at the same time.
+_SAME_START_CANDIDATES = 100
+
+
+class BookingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    patient_id: str = Field(min_length=1, max_length=32)
+    provider_id: str | None = Field(default=None, min_length=1, max_length=32)
+    specialty: str | None = Field(default=None, min_length=1, max_length=100)
+    start: AwareDatetime
+    service: str | None = Field(default=None, max_length=64)
+    referral_id: str | None = Field(default=None, max_length=32)
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _provider_or_specialty(self) -> BookingIn:
+        if (self.provider_id is None) == (self.specialty is None):
+            raise ValueError("give provider_id or specialty, not both and not neither")
+        return self
+
+
+@router.post("", status_code=201)
+def book(
+    body: BookingIn,
+    actor: Integration,
+    session: DbSession,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Book at `start`: with a provider, that provider's slot; with a specialty, the
+    first provider (in the patient's plan) whose slot starts then."""
+    slot_id = _slot_id_at(session, body)
+    arguments = {
+        "patient_id": body.patient_id,
+        "slot_id": slot_id,
+        "service": body.service,
+        "referral_id": body.referral_id,
+        "notes": body.notes,
+    }
+    outcome = catalog.call(
+        session,
+        api_context(actor),
+        "schedule_appointment",
+        arguments,
+        idempotency_key=idempotency_key,
+    )
+    if not outcome.ok or outcome.data is None:
+        return outcome_response(outcome)
+    return JSONResponse(outcome.data["appointment"], status_code=201)
+
+
+def _slot_id_at(session: Session, body: BookingIn) -> str:
+    start = body.start.astimezone(UTC)
+    if body.provider_id is not None:
+        slot = slot_at(session, body.provider_id, start)
+        if slot is None:
+            raise SlotTaken(
+                f"provider {body.provider_id} has no open slot starting at "
+                f"{body.start.isoformat()}",
+                field="start",
+            )
+        return slot.id
+    return _specialty_slot_id(session, body, body.specialty or "", start)
+
+
+def _specialty_slot_id(session: Session, body: BookingIn, specialty: str, start: datetime) -> str:
+    patient = session.get(Patient, body.patient_id)
+    if patient is None or patient.status != "active":
+        raise NotFound(f"no patient with id {body.patient_id!r}", field="patient_id")
+    plan = primary_plan(patient)
+    query = SlotQuery(
+        specialty_key=resolve_specialty(session, specialty).key,
+        plan_id=plan.id if plan else None,
+        service_key=body.service,
+        # A site's local date is within a day of the UTC date in any zone.
+        start=(start - timedelta(days=1)).date(),
+        end=(start + timedelta(days=1)).date(),
+        not_before=start,
+        limit=_SAME_START_CANDIDATES,
+    )
+    for slot in find_slots(session, query):
+        if slot.start == start:
+            return slot.id
+    raise SlotTaken(
+        f"no {specialty} provider in the patient's plan has an open slot starting at "
+        f"{body.start.isoformat()}; search open slots and pick one of their start times",
+        field="start",
+    )

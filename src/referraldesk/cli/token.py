@@ -1,0 +1,59 @@
+"""`referraldesk token ...`: API tokens for integrations and staff scripts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import typer
+from sqlalchemy import select
+
+from referraldesk.auth import tokens
+from referraldesk.cli.common import cli_session
+from referraldesk.clock import now
+from referraldesk.models import ROLES, ApiToken
+
+token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+
+
+@token_app.command("create")
+def create(
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
+    name: str = typer.Option(..., "--name", help="Who uses it, e.g. 'valley-ehr'."),
+    expires_days: int | None = typer.Option(
+        None, "--expires-days", min=1, help="Days until it stops working; default: never."
+    ),
+) -> None:
+    """Print a new token. It is shown once and stored only as a hash."""
+    expires_at = now() + timedelta(days=expires_days) if expires_days else None
+    with cli_session() as session:
+        token, secret = tokens.create_token(session, name=name, role=role, expires_at=expires_at)
+        token_id = token.id
+    typer.echo(secret)
+    typer.echo(
+        f"token {token_id} ({role}) created; store it now, it cannot be shown again", err=True
+    )
+
+
+@token_app.command("list")
+def list_tokens() -> None:
+    """One line per token: id, role, name, prefix, expiry, whether revoked."""
+    with cli_session() as session:
+        for token in session.scalars(select(ApiToken).order_by(ApiToken.created_at)):
+            expires = token.expires_at.date().isoformat() if token.expires_at else "never"
+            state = "revoked" if token.revoked_at else "active"
+            typer.echo(
+                f"{token.id}  {token.role:<12} {token.name:<24} {token.prefix}…  "
+                f"expires {expires}  {state}"
+            )
+
+
+@token_app.command("revoke")
+def revoke(token_id: str = typer.Argument(..., help="The id `token list` shows.")) -> None:
+    """Stop a token from working at once."""
+    with cli_session() as session:
+        tokens.revoke(session, token_id)
+    typer.echo(f"token {token_id} revoked")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(token_app, name="token")
