@@ -1,0 +1,131 @@
+"""Facts from the caller's message into the frame, whatever was asked.
+
+Callers volunteer several facts at once and correct themselves ("no, Thursday"), so
+every fact heard replaces the one held, except where it would be misread: dates
+said while a date of birth is awaited are the birth date, not a visit preference,
+and nothing about identity changes once the caller is verified.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from referraldesk.conversation.guided import guards
+from referraldesk.conversation.guided.flows import identify
+from referraldesk.conversation.guided.step import Step
+from referraldesk.understanding.text import fold
+
+# While these are awaited, dates and numbers in the answer are that answer.
+_FACT_ANSWERS = frozenset({"name", "dob", "phone"})
+# Offer and confirmation answers are read by their own handlers.
+_CHOICE_ANSWERS = frozenset({"slot_choice", "confirm"})
+
+
+def absorb(step: Step) -> None:
+    """Copy every fact heard into the frame."""
+    _name(step)
+    if step.heard and step.heard.u.dob and not step.frame.verified:
+        identify.take_dob(step)
+    _phone(step)
+    _plan(step)
+    _specialty(step)
+    _times(step)
+    _reason(step)
+
+
+def _name(step: Step) -> None:
+    frame, heard = step.frame, step.heard
+    if heard is None or frame.verified or not heard.u.name.given:
+        return
+    given, surnames = heard.u.name.given, list(heard.u.name.surnames)
+    answering_surnames = frame.awaiting == "name" and frame.given and not frame.surnames
+    if answering_surnames and fold(given) != fold(frame.given or ""):
+        # "¿Y los apellidos?" - "Ramírez Cruz": every word is a surname.
+        surnames = [*given.split(), *surnames][:2]
+        given = frame.given or given
+    frame.given = given
+    frame.surnames = (
+        surnames[:2] if surnames else ([] if not answering_surnames else frame.surnames)
+    )
+
+
+def _phone(step: Step) -> None:
+    frame, heard = step.frame, step.heard
+    if heard is None:
+        return
+    if heard.u.phone:
+        frame.phone = heard.u.phone
+        return
+    caller = step.ctx.caller_phone
+    same_number = guards.means_this_number(heard.text) or heard.yes or heard.intent == "dont_know"
+    if frame.awaiting == "phone" and caller and same_number:
+        frame.phone = caller
+
+
+def _plan(step: Step) -> None:
+    frame, heard = step.frame, step.heard
+    if heard is None or (frame.verified and frame.plan):
+        return
+    if heard.u.plan:
+        frame.plan, frame.plan_candidates = heard.u.plan, []
+    elif heard.u.plan_candidates:
+        frame.plan_candidates = list(heard.u.plan_candidates)
+    elif frame.awaiting == "plan" and heard.intent == "dont_know":
+        frame.plan_unknown = True
+
+
+def _specialty(step: Step) -> None:
+    frame, heard = step.frame, step.heard
+    if heard is None or not heard.u.specialty or frame.referral or frame.appointment:
+        return
+    if frame.awaiting == "reason" and frame.specialty:
+        return
+    frame.specialty = heard.u.specialty
+
+
+def _times(step: Step) -> None:
+    frame, heard = step.frame, step.heard
+    if heard is None or frame.awaiting in _FACT_ANSWERS or frame.awaiting in _CHOICE_ANSWERS:
+        return
+    if frame.goal in ("cancel", "reschedule") and frame.appointment is None:
+        frame.appointment_dates = list(heard.u.dates)
+        return
+    if frame.awaiting == "time_preference" and heard.intent == "dont_know":
+        frame.clear_time_preference()
+        frame.any_time = True
+        return
+    if heard.has_time_facts:
+        take_time_preference(step)
+
+
+def take_time_preference(step: Step) -> None:
+    """Replace the caller's time preference with what they just said."""
+    frame, heard = step.frame, step.heard
+    if heard is None:
+        return
+    kept_window = frame.window
+    frame.clear_time_preference()
+    frame.window = heard.window
+    frame.dates = list(heard.u.dates)
+    frame.any_time = heard.soonest
+    if not frame.window and frame.dates and not heard.times:
+        # "No, Thursday": a new day keeps the hours already asked for.
+        frame.window = kept_window
+    if not frame.window and heard.times:
+        # "At 5": around that time, from it to an hour after.
+        start = heard.times[0]
+        end = (datetime.combine(datetime.min, start) + timedelta(hours=1)).time()
+        frame.window = {
+            "after": start.strftime("%H:%M"),
+            "before": end.strftime("%H:%M"),
+            "weekdays": [],
+        }
+
+
+def _reason(step: Step) -> None:
+    frame, heard = step.frame, step.heard
+    if heard is None or frame.awaiting != "reason":
+        return
+    frame.reason_asked = True
+    if heard.intent != "dont_know":
+        frame.reason = heard.text.strip()[:500]

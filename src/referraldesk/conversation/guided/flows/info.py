@@ -1,0 +1,169 @@
+"""Questions anyone may ask without saying who they are: hours, sites, plans,
+services and providers. Nothing here reads patient data."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from referraldesk.conversation.guided import guards
+from referraldesk.conversation.guided.flows.referral import specialty_label
+from referraldesk.conversation.guided.step import Step
+from referraldesk.conversation.phrasebook import join_words, say, spoken_time
+from referraldesk.conversation.phrasebook.phrasebook import calendar
+
+TOPICS = frozenset(
+    {"hours", "location", "provider_question", "plans_question", "services_question"}
+)
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A directory answer names a few providers; a long list is for the website.
+MAX_NAMES = 4
+
+
+def answer(step: Step, topic: str) -> None:
+    """Answer `topic` in the reply."""
+    {
+        "hours": _hours,
+        "location": _locations,
+        "provider_question": _providers,
+        "plans_question": _plans,
+        "services_question": _services,
+    }[topic](step)
+
+
+def _sites(step: Step) -> list[dict[str, Any]]:
+    return (step.data("get_office_hours") or {}).get("sites", [])
+
+
+def _asked_weekdays(step: Step) -> list[int]:
+    heard = step.heard
+    if heard is None:
+        return []
+    window = heard.window or {}
+    days = [WEEKDAY_KEYS.index(day) for day in window.get("weekdays") or [] if day in WEEKDAY_KEYS]
+    days += [day.weekday() for day in heard.dates]
+    return sorted(set(days))
+
+
+def _clock(value: str, lang: str) -> str:
+    return spoken_time(time.fromisoformat(value), lang)
+
+
+def _hours(step: Step) -> None:
+    sites = _sites(step)
+    days = _asked_weekdays(step)
+    if days:
+        for day in days:
+            _hours_on(step, sites, day)
+        return
+    for site in sites:
+        spans = _grouped_spans(site.get("hours", []), step.lang)
+        step.reply.say("hours.site", site=site["name"], spans=join_words(spans, step.lang))
+
+
+def _hours_on(step: Step, sites: list[dict[str, Any]], weekday: int) -> None:
+    plural = calendar(step.lang)["weekdays_plural"][weekday]
+    open_sites = [
+        (site["name"], span)
+        for site in sites
+        for span in site.get("hours", [])
+        if span["weekday"] == WEEKDAY_KEYS[weekday]
+    ]
+    if not open_sites:
+        step.reply.say("hours.day_closed", day=plural)
+        return
+    for name, span in open_sites:
+        step.reply.say(
+            "hours.day_open",
+            day=plural,
+            site=name,
+            opens=_clock(span["opens"], step.lang),
+            closes=_clock(span["closes"], step.lang),
+        )
+
+
+def _grouped_spans(hours: list[dict[str, str]], lang: str) -> list[str]:
+    """Runs of weekdays with the same hours: "Monday to Friday, 6:30 AM to 7:30 PM"."""
+    names = calendar(lang)["weekdays"]
+    runs: list[tuple[int, int, str, str]] = []
+    for span in sorted(hours, key=lambda s: (WEEKDAY_KEYS.index(s["weekday"]), s["opens"])):
+        day = WEEKDAY_KEYS.index(span["weekday"])
+        last = runs[-1] if runs else None
+        if last and last[1] == day - 1 and (last[2], last[3]) == (span["opens"], span["closes"]):
+            runs[-1] = (last[0], day, last[2], last[3])
+        else:
+            runs.append((day, day, span["opens"], span["closes"]))
+    spoken = []
+    for first, last_day, opens, closes in runs:
+        days = (
+            names[first]
+            if first == last_day
+            else say("hours.day_range", lang, first=names[first], last=names[last_day])
+        )
+        spoken.append(
+            say(
+                "hours.span",
+                lang,
+                days=days,
+                opens=_clock(opens, lang),
+                closes=_clock(closes, lang),
+            )
+        )
+    return spoken
+
+
+def _locations(step: Step) -> None:
+    for site in _sites(step):
+        address = ", ".join(part for part in (site.get("address"), site.get("city")) if part)
+        step.reply.say("location.site", site=site["name"], address=address or site["name"])
+
+
+def _directory(step: Step, **filters: Any) -> list[dict[str, Any]]:
+    arguments = {key: value for key, value in filters.items() if value}
+    return (step.data("get_providers", **arguments) or {}).get("providers", [])
+
+
+def _providers(step: Step) -> None:
+    heard = step.heard
+    text = heard.text if heard else ""
+    specialty = heard.u.specialty if heard else None
+    label = specialty_label(specialty, step.lang)
+    if guards.mentions_telehealth(text):
+        found = [p for p in _directory(step, specialty=specialty) if p.get("telehealth")]
+        key = "providers.telehealth" if found else "providers.no_telehealth"
+    elif heard is not None and heard.wants_language:
+        found = _directory(step, specialty=specialty, language=heard.wants_language)
+        language = calendar(step.lang)["languages"][heard.wants_language]
+        key = "providers.speak" if found else "providers.none_speak"
+        step.reply.say(key, names=_names(found, step.lang), language=language)
+        return
+    else:
+        found = _directory(step, specialty=specialty)
+        key = "providers.list" if found else "providers.none"
+    everyone = say("providers.all_specialties", step.lang)
+    step.reply.say(key, names=_names(found, step.lang), specialty=label or everyone)
+
+
+def _names(providers: list[dict[str, Any]], lang: str) -> str:
+    return join_words([p["name"] for p in providers[:MAX_NAMES]], lang)
+
+
+def _plans(step: Step) -> None:
+    heard = step.heard
+    plan = heard.u.plan if heard else None
+    if plan:
+        takes = _directory(step, plan=plan)
+        step.reply.say("plans.accepted" if takes else "plans.not_accepted", plan=plan)
+        return
+    names: dict[str, None] = {}
+    for provider in _directory(step):
+        names.update(dict.fromkeys(provider.get("plans", [])))
+    step.reply.say("plans.list", plans=join_words(sorted(names), step.lang))
+
+
+def _services(step: Step) -> None:
+    keys: dict[str, None] = {}
+    for provider in _directory(step):
+        keys.setdefault(provider["specialty"], None)
+    labels = [specialty_label(key, step.lang) for key in sorted(keys)]
+    step.reply.say("services.list", specialties=join_words(labels, step.lang))

@@ -1,0 +1,80 @@
+"""What one caller message says, as the guided brain uses it.
+
+`understand` (the bilingual understanding layer) reads facts and the intent; this
+module adds what the dialogue needs on top: which language the caller asked for,
+and the guard and cue flags of `guards`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from referraldesk.conversation.guided import guards
+from referraldesk.understanding import Lexicon, Understanding, understand
+from referraldesk.understanding.language import requested_language
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One caller message, understood."""
+
+    text: str
+    u: Understanding
+    wants_language: str | None
+    injection: bool
+    medical_advice: bool
+    none_fit: bool
+    soonest: bool
+    provider_question: bool = False
+
+    @property
+    def intent(self) -> str | None:
+        # A question about providers' languages or video visits reads as a request
+        # for a language or a service to the understanding layer; it is a question.
+        if self.provider_question and self.u.intent in (None, "services_question"):
+            return "provider_question"
+        return self.u.intent
+
+    @property
+    def yes(self) -> bool:
+        return self.u.yes_no is True
+
+    @property
+    def no(self) -> bool:
+        return self.u.yes_no is False
+
+    @property
+    def dates(self) -> list[date]:
+        return [date.fromisoformat(value) for value in self.u.dates]
+
+    @property
+    def times(self) -> list[time]:
+        return [time.fromisoformat(value) for value in self.u.times]
+
+    @property
+    def window(self) -> dict[str, Any] | None:
+        window = self.u.window
+        if window is None or not (window.after or window.before or window.weekdays):
+            return None
+        return {"after": window.after, "before": window.before, "weekdays": list(window.weekdays)}
+
+    @property
+    def has_time_facts(self) -> bool:
+        return bool(self.window or self.u.dates or self.u.times or self.soonest)
+
+
+def hear(text: str, *, lang: str, awaiting: str, now: datetime, lexicon: Lexicon) -> Heard:
+    """Understand `text` said at local `now` while the agent awaits `awaiting`."""
+    understood = understand(text, now=now, lang=lang, awaiting=awaiting, lexicon=lexicon)
+    return Heard(
+        text=text,
+        u=understood,
+        wants_language=requested_language(text),
+        injection=guards.is_injection(text),
+        medical_advice=guards.asks_medical_advice(text),
+        none_fit=guards.says_none_fit(text),
+        soonest=guards.wants_soonest(text),
+        provider_question=guards.asks_about_providers(text),
+    )

@@ -1,0 +1,46 @@
+"""Following the caller's language.
+
+A caller who asks for a language gets it and keeps it ("¿Se puede en español?").
+Otherwise the conversation follows the language of each message, except answers
+that are mostly a name, a date or a number: "José Luis Hernández" said in an
+English conversation is not a switch to Spanish.
+"""
+
+from __future__ import annotations
+
+import re
+
+from referraldesk.conversation.guided.step import Step
+
+# Answers of these kinds switch the language only when they are long enough to be talk.
+_FACT_ANSWERS = frozenset({"name", "dob", "phone", "plan"})
+_TALK_WORDS_AFTER_FACT = 5
+_TALK_WORDS = 2
+
+
+def follow(step: Step) -> None:
+    """Switch the conversation's language when the caller asks for it or speaks another."""
+    frame, heard = step.frame, step.heard
+    if heard is None:
+        return
+    if heard.intent == "provider_question":
+        return
+    wanted = heard.wants_language
+    if wanted:
+        frame.lang_locked = True
+        if wanted != frame.lang:
+            _switch(step, wanted)
+            step.reply.say("language.switched")
+        return
+    spoken = heard.u.language
+    if spoken == frame.lang or spoken not in ("en", "es") or frame.lang_locked:
+        return
+    words = len(re.findall(r"[^\W\d_]+", heard.text))
+    needed = _TALK_WORDS_AFTER_FACT if frame.awaiting in _FACT_ANSWERS else _TALK_WORDS
+    if words >= needed:
+        _switch(step, spoken)
+
+
+def _switch(step: Step, lang: str) -> None:
+    step.frame.lang = lang
+    step.reply.lang = lang
