@@ -71,7 +71,9 @@ _RULES: list[tuple[str, str]] = [
         "appointment_question",
         r"when is my appointment|what time is my appointment|do i have an appointment|"
         r"confirm my appointment|cuando es mi cita|a que hora es mi cita|tengo (?:una )?cita|"
-        r"confirmar (?:mi|la) cita|my appointment (?:is|was) (?:when|what time)|cuando me toca",
+        r"confirmar (?:mi|la) cita|my appointment (?:is|was) (?:when|what time)|cuando me toca|"
+        r"check (?:on )?my appointments?|(?:look up|see|find|review) my appointments?|"
+        r"(?:revisar|ver|checar|consultar) (?:mi|mis) citas?|que citas tengo",
     ),
     (
         "prescription",
@@ -108,7 +110,9 @@ _RULES: list[tuple[str, str]] = [
         "provider_question",
         r"which doctors?|what doctors?|who is the doctor|is (?:the )?doctor|does dr|"
         r"que doctor\w*|cual doctor\w*|quien es el doctor|(?:doctor|doctora) que hable|"
-        r"spanish[- ]speaking doctor|female doctor|woman doctor|doctora mujer",
+        r"spanish[- ]speaking doctor|female doctor|woman doctor|doctora mujer|"
+        r"(?:doctors?|doctoras?|doctores|providers?|dr|el doctor|la doctora|los doctores)\b[^?!]*"
+        r"\b(?:speak|speaks|habla|hablan)\b|telehealth|video visits?|videollamada|por video",
     ),
     (
         "new_patient",

@@ -45,13 +45,36 @@ _ENGLISH_WORDS = frozenset(
         """
     )
 )
+# "Do your doctors speak Spanish?" asks about the providers; it is not a request to
+# switch the conversation.
+_ABOUT_SOMEONE_ELSE = re.compile(
+    r"\b(?:doctors?|doctoras?|doctores|providers?|physicians?|nurses?|staff|specialists?|"
+    r"dr|does (?:he|she)|do they|el doctor|la doctora|los doctores|el medico|la medica|"
+    r"los medicos|el especialista|la especialista)\b[^?!]*\b(?:speak|speaks|habla|hablan)\b"
+)
 _NEUTRAL = frozenset({"ok", "okay", "no", "si", "hmm", "um", "uh", "eh", "mm"})
 _SPANISH_MARKS = re.compile(r"[ñ¿¡áéíóú]", re.IGNORECASE)
+
+
+_NAMES_SPANISH = re.compile(r"\b(?:spanish|espanol|castellano)\b")
+_NAMES_ENGLISH = re.compile(r"\b(?:english|ingles)\b")
+
+
+def named_language(text: str) -> str | None:
+    """Return the language a message names ("do your doctors speak Spanish?"), if any."""
+    folded = fold(text)
+    if _NAMES_SPANISH.search(folded):
+        return "es"
+    if _NAMES_ENGLISH.search(folded):
+        return "en"
+    return None
 
 
 def requested_language(text: str) -> str | None:
     """Return 'es' or 'en' when the caller asks for a language, else None."""
     folded = fold(text)
+    if _ABOUT_SOMEONE_ELSE.search(folded):
+        return None
     if _WANTS_SPANISH.search(folded):
         return "es"
     if _WANTS_ENGLISH.search(folded):

@@ -44,7 +44,9 @@ _STOP = frozenset(
         birthday date appointment doctor need want would like have has had patient speaking
         sorry el lo le les mi mis su sus soy es eres esta estoy aqui nuevo nueva para por con
         que se llamo nombre cita hola gracias si muy bien bueno doctora hijo hija paciente
-        quiero necesito tengo llamando hablando favor fecha naci nacimiento
+        quiero necesito tengo llamando hablando favor fecha naci nacimiento hmm hm mm mmm ah
+        ahh eh ehh er erm uhm umm why what how who which where when porque como cual quien
+        donde cuando know se sabe idea
         """
     )
 )
@@ -55,6 +57,10 @@ _LEAD_IN = re.compile(
     r"|esposo|esposa|"
     r"husband|wife|mama|papa|mom|dad|madre|padre|grandson|granddaughter|child|nino|nina)"
     r"(?:,? (?:que )?se llama|,? named|,? called)?)\s+"
+)
+# "Why do you need that?" answers the question with a question: there is no name in it.
+_QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:why|what|how|who|which|porque|por que|para que|que|como|cual|quien)\b"
 )
 _PATIENT_LEAD = re.compile(r"(?:para|for) (?:mi|my) ")
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?")
@@ -85,7 +91,7 @@ def read_name(text: str, *, expected: bool, lang: str) -> Name:
         name = _name_from(text, folded, lead.end(), lang)
         if name.given:
             return name
-    if not expected:
+    if not expected or _QUESTION.search(folded):
         return Name()
     filler = _FILLERS.match(folded)
     return _name_from(text, folded, filler.end() if filler else 0, lang)
@@ -126,6 +132,11 @@ def split_name(words: list[str], lang: str = "es") -> Name:
     if len(units) == 1:
         return Name(given=units[0], surnames=[])
     if len(units) == 2:
+        # "mi hija María Elena": two given names and no surname yet; the agent asks for it.
+        if lang == "es" and all(fold(u) in HISPANIC_GIVEN for u in units) and _compound_given(
+            units[0], units[1], lang
+        ):
+            return Name(given=" ".join(units), surnames=[])
         return Name(given=units[0], surnames=[units[1]])
     if len(units) == 3:
         two_given = _compound_given(units[0], units[1], lang)

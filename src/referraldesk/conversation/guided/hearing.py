@@ -13,7 +13,7 @@ from typing import Any
 
 from referraldesk.conversation.guided import guards
 from referraldesk.understanding import Lexicon, Understanding, understand
-from referraldesk.understanding.language import requested_language
+from referraldesk.understanding.language import named_language, requested_language
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Heard:
     none_fit: bool
     soonest: bool
     provider_question: bool = False
+    # The language a question names ("do your doctors speak Spanish?"), asked or not.
+    language_named: str | None = None
 
     @property
     def intent(self) -> str | None:
@@ -77,4 +79,5 @@ def hear(text: str, *, lang: str, awaiting: str, now: datetime, lexicon: Lexicon
         none_fit=guards.says_none_fit(text),
         soonest=guards.wants_soonest(text),
         provider_question=guards.asks_about_providers(text),
+        language_named=named_language(text),
     )

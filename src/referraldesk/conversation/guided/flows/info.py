@@ -131,9 +131,9 @@ def _providers(step: Step) -> None:
     if guards.mentions_telehealth(text):
         found = [p for p in _directory(step, specialty=specialty) if p.get("telehealth")]
         key = "providers.telehealth" if found else "providers.no_telehealth"
-    elif heard is not None and heard.wants_language:
-        found = _directory(step, specialty=specialty, language=heard.wants_language)
-        language = calendar(step.lang)["languages"][heard.wants_language]
+    elif heard is not None and heard.language_named:
+        found = _directory(step, specialty=specialty, language=heard.language_named)
+        language = calendar(step.lang)["languages"][heard.language_named]
         key = "providers.speak" if found else "providers.none_speak"
         step.reply.say(key, names=_names(found, step.lang), language=language)
         return

@@ -1,0 +1,1 @@
+"""Patients: identity matching, phones, registration, coverage and consent."""

@@ -1,0 +1,1 @@
+"""Referrals: the lifecycle, intake at the door, transitions and appointment hooks."""
