@@ -31,8 +31,16 @@ class LLMTimeout(LLMTransientError):
     """No answer inside the time this call was given."""
 
 
+class LLMUnreachable(LLMTransientError):
+    """No connection was made, so nothing reached the model: always safe to repeat."""
+
+
 class LLMRateLimited(LLMTransientError):
-    """The endpoint kept answering 429 until the retries or the time ran out."""
+    """The endpoint answered 429; `retry_after` is its Retry-After in seconds, if it sent one."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, attempts: int = 1):
+        super().__init__(message, status=429, attempts=attempts)
+        self.retry_after = retry_after
 
 
 class LLMPermanentError(LLMError):

@@ -111,7 +111,7 @@ def intake_referral(
     Triage at the door: missing items (reason, phone, insurance, a required
     authorization) move it to needs_info listing them; a complete referral whose
     specialty an active in-network provider offers is accepted when the practice
-    policy `auto_accept_referrals` (default True) allows; anything else stays
+    policy `auto_accept_referrals` (default False, as in DESIGN.md) allows; anything else stays
     received for a coordinator, the history saying why.
     """
     _check_source(source)
@@ -260,7 +260,7 @@ def _triage(
     missing = _missing_items(patient, referral_in)
     if missing:
         return _Triage(NEEDS_INFO, f"missing: {', '.join(missing)}")
-    if not policy.get("auto_accept_referrals", True):
+    if not policy.get("auto_accept_referrals", False):
         return _Triage(None, "the practice accepts referrals by hand")
     plan = primary_plan(patient)
     if not is_offered(session, referral.specialty_key, plan):
