@@ -29,19 +29,23 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
         r"le cuesta respirar|sangra mucho|desmay|infarto")),
     ("wrong_number", re.compile(
         r"wrong number|number wrong|who is this|n[uú]mero equivocado|me equivoqu[eé]|"
-        r"equivocad[oa] de n[uú]mero|pizza")),
+        r"equivocad[oa] de n[uú]mero|pizza|"
+        # asking whether this is some other business: "¿Es la farmacia Rite Aid?"
+        r"(is this|es (la|el)) (the )?(farmacia|pharmacy|restaurant|store|tienda|bank|banco|"
+        r"school|escuela|taller)")),
     ("reschedule", re.compile(
-        r"reschedul|move my appointment|change my appointment|different day|"
+        r"reschedul|move my (appointment|appt)|change my (appointment|appt)|different day|"
         r"cambiar (mi|la) cita|mover (mi|la) cita|reprogramar|otro d[ií]a")),
     ("cancel", re.compile(r"cancel|anular")),
     ("prescription_question", re.compile(
         r"prescription|refill|medication|medicine|pharmacy|receta|medicina|medicamento|"
         r"farmacia|pastillas")),
     ("billing_question", re.compile(
-        r"\bbill\b|billing|invoice|statement|charge[ds]?\b|copay|balance|owe|"
-        r"factura|cobr|cuenta|pagar|deuda|saldo")),
+        r"\bbill\b|billing|invoice|statement|charge[ds]?\b|balance|owe|how much (does|is|will)|"
+        r"cost|price|payment plan|factura|cobr|cuenta|pagar|deuda|saldo|cu[aá]nto cuesta|"
+        r"precio|descuento|plan de pagos")),
     ("insurance_question", re.compile(
-        r"insurance|do you take|accept my|in network|medi-?cal|medicare|covered|"
+        r"insurance|do you take|accept my|in network|medi-?cal|medicare|covered|copay|"
         r"seguro|aceptan|cubre|aseguranza")),
     ("appointment_question", re.compile(
         r"when is my|what time is my|my appointment (is|on)|do i have an appointment|"
@@ -58,11 +62,22 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
 ]
 
 
+# "This isn't about an appointment": a mention that rules the topic out.
+_NOT_ABOUT = re.compile(
+    r"(isn'?t|is not|not) (about|for) (an?|my) (appointment|appt)|no es (para|sobre|por) (una|mi) cita"
+)
+
+
 def classify_intent(facts: ConversationFacts) -> Intent:
     settled = _settled_by_action(facts)
     if settled is not None:
         return settled
-    said = " ".join(facts.caller_texts).lower()
+    said = _NOT_ABOUT.sub(" ", " ".join(facts.caller_texts).lower())
+    if facts.direction == "outbound" and facts.has_referral:
+        # A follow-up call exists to book the referral, whatever the answer was.
+        return "book_referral_visit"
+    if _used(facts, "get_patient_insurance") and not _CUES[0][1].search(said):
+        return "insurance_question"
     for intent, pattern in _CUES:
         if pattern.search(said):
             if intent == "new_appointment" and facts.has_referral:
@@ -87,6 +102,10 @@ def _settled_by_action(facts: ConversationFacts) -> Intent | None:
 def _about_a_referral(facts: ConversationFacts) -> bool:
     said = " ".join(facts.caller_texts).lower()
     return facts.has_referral or bool(_REFERRAL_CUE.search(said))
+
+
+def _used(facts: ConversationFacts, tool: str) -> bool:
+    return any(use.name == tool for use in facts.tools)
 
 
 def _succeeded(facts: ConversationFacts, tool: str) -> bool:

@@ -28,20 +28,22 @@ SYMPTOM_WORDS_EN = frozenset(
     "swollen cough coughing bleeding broken fracture sore wound emergency urgent worried "
     "cut pressure care".split()
 )
-# Answers to the agent's questions ("no", "yes please", "ok") and front-desk words
+# Answers to the agent's questions ("no", "yes please", "ok"), the politeness that
+# closes most calls ("thanks", "gracias": courtesy, not delight) and front-desk words
 # ("wrong number", "STOP", "missed call", "pay") say what the caller wants, not how
 # they feel; VADER would score every "no, that's all" as displeasure.
 DIALOGUE_WORDS_EN = frozenset(
     "no yes yeah yep ok okay please sure alright fine like want help wrong stop miss missed "
-    "pay".split()
+    "pay thanks thank thx ty cool good better perfect sorry bother cancel lol save".split()
 )
 
 SPANISH_LEXICON: dict[str, float] = {
-    # thanks and satisfaction
-    "gracias": 1.8, "agradezco": 2.0, "agradecida": 2.0, "agradecido": 2.0,
-    "perfecto": 2.2, "perfecta": 2.2, "excelente": 2.8, "genial": 2.4, "maravilloso": 2.8,
-    "bien": 1.2, "bueno": 1.2, "buena": 1.2, "amable": 2.0, "ayuda": 1.0, "ayudó": 1.6,
-    "claro": 0.8, "listo": 0.8, "feliz": 2.4, "contento": 2.2, "contenta": 2.2,
+    # satisfaction; "bueno", "está bien", "perfecto", "claro", "listo" answer the
+    # agent (or the phone: "¿Bueno?") and are left out, like "ok" in English
+    "agradezco": 2.0, "agradecida": 2.0, "agradecido": 2.0,
+    "excelente": 2.8, "genial": 2.4, "maravilloso": 2.8,
+    "amable": 2.0, "ayuda": 1.0, "ayudó": 1.6,
+    "feliz": 2.4, "contento": 2.2, "contenta": 2.2,
     "encantada": 2.2, "encantado": 2.2, "fácil": 1.4, "rápido": 1.2, "gusto": 1.4,
     "bendiga": 2.0, "bendiciones": 2.0, "gusta": 1.6, "gustó": 1.6, "encanta": 2.2, "alivio": 1.6, "súper": 1.2, "chido": 1.8, "padre": 0.6,
     # frustration and complaint
@@ -51,7 +53,7 @@ SPANISH_LEXICON: dict[str, float] = {
     "harto": -2.4, "harta": -2.4, "cansado": -1.2, "cansada": -1.2, "queja": -2.0,
     "quejar": -2.0, "nadie": -1.2, "nunca": -1.0, "imposible": -2.0, "ridículo": -2.4,
     "inútil": -2.6, "robot": -1.2, "máquina": -0.8, "grosero": -2.6, "grosera": -2.6,
-    "confundido": -1.4, "confundida": -1.4, "difícil": -1.2, "tarde": -0.2,
+    "confundido": -1.4, "confundida": -1.4, "difícil": -1.2,
     "esperando": -0.8, "espera": -0.4, "problema": -1.2, "error": -1.4, "mentira": -2.4,
     "basta": -1.6, "cansé": -1.8, "cansó": -1.8, "aburrido": -1.4, "desesperado": -2.4, "desesperada": -2.4, "preocupado": -1.0,
     "preocupada": -1.0, "triste": -2.0, "lástima": -1.4,
@@ -76,8 +78,23 @@ _POLITE_NO_EN = re.compile(r"\b(no|nope|nah),?\s+(thanks|thank you)", re.IGNOREC
 _POLITE_NO_ES = re.compile(r"\bno,?\s+(muchas\s+)?gracias", re.IGNORECASE)
 
 
+# Courtesy is neutral, but strong gratitude is a real sign of a pleased caller.
+_GRATITUDE_EN = re.compile(
+    r"thank you so much|thanks so much|thanks a lot|thank you very much|really appreciate|"
+    r"so grateful|really grateful",
+    re.IGNORECASE,
+)
+_GRATITUDE_ES = re.compile(
+    r"much[ií]simas gracias|mil gracias|se lo agradezco|le agradezco|muy agradecid[oa]|"
+    r"dios se lo pague|que dios l[eo]s? bendiga",
+    re.IGNORECASE,
+)
+_GRATITUDE_SCORE = 0.5
+
+
 def english_sentiment(text: str) -> float:
-    return float(_vader().polarity_scores(_POLITE_NO_EN.sub(r"\2", text))["compound"])
+    score = float(_vader().polarity_scores(_POLITE_NO_EN.sub(r"\2", text))["compound"])
+    return max(score, _GRATITUDE_SCORE) if _GRATITUDE_EN.search(text) else score
 
 
 def spanish_sentiment(text: str) -> float:
@@ -85,7 +102,8 @@ def spanish_sentiment(text: str) -> float:
     total = sum(_clause_valence(clause) for clause in _CLAUSE.split(text))
     if "!" in text:
         total *= 1.1
-    return total / math.sqrt(total * total + 15) if total else 0.0
+    score = total / math.sqrt(total * total + 15) if total else 0.0
+    return max(score, _GRATITUDE_SCORE) if _GRATITUDE_ES.search(text) else score
 
 
 # "No, es todo, gracias": a "no" that answers a question does not negate the thanks
