@@ -39,7 +39,7 @@ def parse_clock(value: object) -> time:
         return value.replace(second=0, microsecond=0)
     match = _CLOCK.match(str(value).strip()) if isinstance(value, str) else None
     if match is None:
-        raise ValueError(f"{value!r} is not a time of day; write it as 24-hour HH:MM, e.g. \"07:30\"")
+        raise ValueError(f'{value!r} is not a time of day; write it as 24-hour HH:MM, e.g. "07:30"')
     hours, minutes = int(match.group(1)), int(match.group(2))
     if hours > 23 or minutes > 59:
         raise ValueError(f"{value!r} is not a time of day; hours go 00-23 and minutes 00-59")
@@ -50,7 +50,9 @@ def format_clock(value: time) -> str:
     return value.strftime("%H:%M")
 
 
-Clock = Annotated[time, BeforeValidator(parse_clock), PlainSerializer(format_clock, return_type=str)]
+Clock = Annotated[
+    time, BeforeValidator(parse_clock), PlainSerializer(format_clock, return_type=str)
+]
 
 
 class Span(Strict):
@@ -66,7 +68,9 @@ class Span(Strict):
             return value
         parts = value.split("-")
         if len(parts) != 2:
-            raise ValueError(f"{value!r} is not a span; write it as \"HH:MM-HH:MM\", e.g. \"08:00-17:00\"")
+            raise ValueError(
+                f'{value!r} is not a span; write it as "HH:MM-HH:MM", e.g. "08:00-17:00"'
+            )
         return {"start": parts[0].strip(), "end": parts[1].strip()}
 
     @model_validator(mode="after")
@@ -118,7 +122,9 @@ def parse_weekdays(value: object) -> list[str]:
         first, _, last = (part.strip() for part in value.partition("-"))
         start, stop = WEEKDAYS.index(parse_weekday(first)), WEEKDAYS.index(parse_weekday(last))
         if stop < start:
-            raise ValueError(f"{value!r} runs backwards; write the range Monday-first, e.g. mon-fri")
+            raise ValueError(
+                f"{value!r} runs backwards; write the range Monday-first, e.g. mon-fri"
+            )
         days = list(WEEKDAYS[start : stop + 1])
     elif isinstance(value, str):
         days = [parse_weekday(item) for item in value.split(",") if item.strip()]
@@ -137,9 +143,13 @@ def parse_phone(value: object) -> str:
     try:
         number = phonenumbers.parse(text, "US")
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{text!r} is not a phone number; write it in E.164, e.g. +15595550100") from exc
+        raise ValueError(
+            f"{text!r} is not a phone number; write it in E.164, e.g. +15595550100"
+        ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{text!r} is not a valid phone number; write it in E.164, e.g. +15595550100")
+        raise ValueError(
+            f"{text!r} is not a valid phone number; write it in E.164, e.g. +15595550100"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -200,7 +210,9 @@ def _pattern(regex: re.Pattern[str], what: str, example: str) -> BeforeValidator
 
 Key = Annotated[str, _pattern(_KEY, "a snake_case key", "physical_therapy")]
 Language = Annotated[str, _pattern(_LANGUAGE, "an ISO 639 language code", "es")]
-NuccCode = Annotated[str, _pattern(_NUCC, "a NUCC taxonomy code (10 characters ending in X)", "207N00000X")]
+NuccCode = Annotated[
+    str, _pattern(_NUCC, "a NUCC taxonomy code (10 characters ending in X)", "207N00000X")
+]
 CptCode = Annotated[str, _pattern(_CPT, "a CPT code (five characters)", "99203")]
 PostalCode = Annotated[str, _pattern(_POSTAL, "a US ZIP code", "93291")]
 StateCode = Annotated[str, _pattern(_STATE, "a two-letter state code", "CA")]

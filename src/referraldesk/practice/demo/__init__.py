@@ -1,0 +1,2 @@
+"""The demo practice: its file (practice.yaml) and the seeding of its patients,
+bookings and referrals."""
