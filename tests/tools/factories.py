@@ -56,7 +56,10 @@ class PracticeData:
 
 
 def make_practice(session: Session) -> PracticeData:
-    practice = Practice(name="Valle Clinic", phone="+15595550100", staff_phone="+15595550199")
+    practice = Practice(
+        name="Valle Clinic", phone="+15595550100", staff_phone="+15595550199",
+        policy={"auto_accept_referrals": True},
+    )
     site = Location(
         key="fresno",
         name="Fresno Main",

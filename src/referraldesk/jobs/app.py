@@ -41,10 +41,16 @@ def queue_after_commit(session: Session, job: Callable[..., Any], *args: Any) ->
 
 @event.listens_for(Session, "after_commit")
 def _run_pending(session: Session) -> None:
+    # Releasing a savepoint (begin_nested) fires after_commit too; wait for the real one.
+    if session.in_nested_transaction():
+        return
     for job, args in session.info.pop(_PENDING_KEY, []):
         job(*args)
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
+    # A savepoint rolled back (a failed tool call) leaves the outer transaction's jobs.
+    if session.in_nested_transaction():
+        return
     session.info.pop(_PENDING_KEY, None)
