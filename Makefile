@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean migration
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,3 +27,9 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# Developers: regenerate the initial migration from the models (before the first release).
+migration: install
+	rm -f src/referraldesk/migrations/versions/0001_initial_schema.py /tmp/referraldesk-migration.db
+	$(BIN)/python -c "from alembic import command; from referraldesk.db.migrate import alembic_config; command.revision(alembic_config('sqlite:////tmp/referraldesk-migration.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	$(BIN)/ruff format --quiet src/referraldesk/migrations/versions

@@ -41,6 +41,9 @@ class Referral(IdMixin, Base):
     # routine | urgent
     urgency: Mapped[str] = mapped_column(String(10), default="routine")
     target_date: Mapped[date | None] = mapped_column(Date)
+    # The first day of the window the referrer asked for (FHIR occurrencePeriod.start,
+    # HL7 TQ1-7); target_date then holds the window's last day.
+    requested_from: Mapped[date | None] = mapped_column(Date)
     referring_practice_id: Mapped[str | None] = mapped_column(ForeignKey("referring_practices.id"))
     referring_provider: Mapped[str | None] = mapped_column(String(200))
     referring_npi: Mapped[str | None] = mapped_column(String(10))
@@ -53,9 +56,9 @@ class Referral(IdMixin, Base):
     # hl7 | fhir | csv | json | pdf | staff
     source: Mapped[str] = mapped_column(String(8), default="json")
     leakage_reason: Mapped[str | None] = mapped_column(String(32))
-    appointment_id: Mapped[str | None] = mapped_column(
-        ForeignKey("appointments.id", use_alter=True), index=True
-    )
+    # The current appointment. No foreign key here: appointments.referral_id already
+    # is one, and a key each way is a cycle that migrations cannot create in one step.
+    appointment_id: Mapped[str | None] = mapped_column(String(32), index=True)
     previous_referral_id: Mapped[str | None] = mapped_column(ForeignKey("referrals.id"))
     outreach_attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(default=now)
