@@ -38,6 +38,12 @@ class Settings(BaseSettings):
 
     encryption_key: SecretStr | None = None
     session_secret: SecretStr = SecretStr("change-me-in-production-referraldesk")
+    # The dashboard signs a user out after this long without a request.
+    admin_idle_timeout_seconds: int = Field(default=900, ge=60, le=24 * 3600)
+
+    # Public chat: new conversations per client address per 10 minutes. A clinic
+    # behind one NAT address, or a load test, may need more.
+    chat_starts_per_10_minutes: int = Field(default=20, ge=1)
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -20,6 +20,7 @@ from referraldesk.models.audit import AuditEvent
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same for every writer.
 _CHAIN_LOCK_KEY = 720_301
+_CHAIN_LOCK_MARK = "referraldesk_audit_chain_locked"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def record(
     reason: str | None = None,
 ) -> AuditEvent:
     """Append one audit record in the caller's transaction."""
-    _lock_chain(session)
+    lock_chain(session)
     previous = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
     event = AuditEvent(
         at=now(),
@@ -67,11 +68,23 @@ def record(
     return event
 
 
-def _lock_chain(session: Session) -> None:
-    # Two writers reading the same "previous hash" would fork the chain. SQLite
-    # already serializes writers (BEGIN IMMEDIATE); PostgreSQL needs a lock.
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+def lock_chain(session: Session) -> None:
+    """Take the audit chain's lock for this transaction (PostgreSQL; once per transaction).
+
+    Two writers reading the same "previous hash" would fork the chain, so appending
+    holds a lock until commit. A writer that locks rows (a provider, a referral) and
+    audits afterwards must take this lock FIRST: otherwise one transaction holding
+    the chain and waiting for a row, and another holding the row and waiting for the
+    chain, deadlock. SQLite already serializes writers (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    marker = id(transaction) if transaction is not None else None
+    if session.info.get(_CHAIN_LOCK_MARK) == marker:
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    session.info[_CHAIN_LOCK_MARK] = marker
 
 
 def event_hash(event: AuditEvent) -> str:

@@ -419,6 +419,9 @@ def _context(
             "understanding": heard.understanding if heard else None,
             # What the caller heard of the last reply when they cut it off (voice), else None.
             "last_reply_heard": _heard_of_last_reply(session, conversation.id),
+            # Names this practice in this database, for caches of practice data
+            # (never patient data) that may outlive one turn.
+            "practice_key": f"{session.get_bind().engine.url}|{practice.id}",
         },
     )
     tools.turn = ctx

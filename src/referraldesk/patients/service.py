@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from referraldesk.audit import trail
-from referraldesk.audit.trail import Actor
+from referraldesk.audit.trail import Actor, lock_chain
 from referraldesk.errors import Ambiguous, Duplicate, NotFound
 from referraldesk.logging import get_logger
 from referraldesk.models import Coverage, Patient, PatientPhone
@@ -145,6 +145,7 @@ def _lock_registrations(session: Session, patient_in: PatientIn) -> None:
     # both insert. SQLite already serializes writers (BEGIN IMMEDIATE); on
     # PostgreSQL we take a lock per birth date for the rest of the transaction.
     if session.get_bind().dialect.name == "postgresql":
+        lock_chain(session)  # before any other lock: see audit.trail.lock_chain
         session.execute(
             _LOCK_BIRTH_DATE,
             {"namespace": _REGISTRATION_LOCK_KEY, "day": patient_in.dob.toordinal()},

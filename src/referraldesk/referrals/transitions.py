@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from referraldesk.audit import trail
-from referraldesk.audit.trail import Actor
+from referraldesk.audit.trail import Actor, lock_chain
 from referraldesk.clock import now
 from referraldesk.logging import get_logger
 from referraldesk.models import Referral, ReferralTransition
@@ -60,6 +60,7 @@ def transition(
         to_status=to_status,
         leakage_reason=leakage_reason,
     )
+    _tell_referrer(session, referral, to_status)
     return referral
 
 
@@ -85,11 +86,21 @@ def append_history(
     )
 
 
+def _tell_referrer(session: Session, referral: Referral, to_status: str) -> None:
+    # Loop closure: the message back to the referring practice is written in this
+    # same transaction (an outbox), so it goes out only if the move commits.
+    # Imported here: the loop package builds on this one.
+    from referraldesk.loop.outbox import queue_for_transition
+
+    queue_for_transition(session, referral, to_status)
+
+
 def _lock(session: Session, referral: Referral) -> None:
     # Race: an outreach job and a caller's booking move the same referral at once;
     # both would read the old status and write clashing histories. Re-read the row
     # under FOR UPDATE (PostgreSQL; SQLite already serializes writers).
     if referral.id is None or session.get_bind().dialect.name != "postgresql":
         return
+    lock_chain(session)  # before the row: see audit.trail.lock_chain
     session.flush()
     session.refresh(referral, with_for_update=True)

@@ -3,8 +3,8 @@
 Two bookings racing for one provider's 09:00 must not both read "free": on
 PostgreSQL each takes the provider row, then the patient row, with SELECT ... FOR
 UPDATE before checking anything. Every writer here locks in that one order
-(provider, then patient, then an appointment) and writes the audit record last,
-so two of them never wait on each other in a cycle. On SQLite the engine opens
+(the audit chain, then provider, then patient, then an appointment), so two of
+them never wait on each other in a cycle. On SQLite the engine opens
 every transaction with BEGIN IMMEDIATE (db/session.py), which already serializes
 writers, and FOR UPDATE is left out of the SQL.
 """
@@ -16,6 +16,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referraldesk.audit.trail import lock_chain
 from referraldesk.errors import NotFound
 from referraldesk.models import Appointment, Patient, Provider
 
@@ -35,6 +36,7 @@ def lock_appointment(session: Session, appointment_id: str) -> Appointment:
 
 
 def _lock(session: Session, model: type[Row], row_id: str, field: str) -> Row:
+    lock_chain(session)
     # populate_existing: a copy already in the session may predate the lock.
     stmt = (
         select(model)

@@ -12,6 +12,7 @@ from referraldesk.api.deps import DbSession, client_address, require_roles
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
 from referraldesk.channels.ratelimit import RateLimit
+from referraldesk.settings import get_settings
 from referraldesk.conversation import runtime
 from referraldesk.errors import NotFound
 from referraldesk.models import Conversation, ConversationAnalysis, ToolCall, Turn
@@ -19,7 +20,11 @@ from referraldesk.models import Conversation, ConversationAnalysis, ToolCall, Tu
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
 # Per client address; generous enough for a clinic's shared waiting-room wifi.
-START_LIMIT = RateLimit("conversation_start", limit=20, window_seconds=600)
+def start_limit() -> RateLimit:
+    """Conversation starts allowed per client address (REFERRALDESK_CHAT_STARTS_PER_10_MINUTES)."""
+    return RateLimit(
+        "conversation_start", limit=get_settings().chat_starts_per_10_minutes, window_seconds=600
+    )
 
 TranscriptReader = Annotated[Actor, Depends(require_roles("staff", "coordinator", "auditor"))]
 
@@ -58,7 +63,7 @@ class MessageIn(BaseModel):
 @router.post("", status_code=201)
 def start(body: StartIn, request: Request, session: DbSession) -> dict[str, Any]:
     """Start a web chat; returns its id and the agent's greeting."""
-    START_LIMIT.hit(session, client_address(request))
+    start_limit().hit(session, client_address(request))
     conversation, turn = runtime.start_conversation(
         session, body.channel, language=body.language, caller_phone=body.caller_phone
     )

@@ -1,0 +1,91 @@
+"""`referraldesk import hl7|fhir|csv FILE...`: referral intake from files.
+
+Every message (each HL7 message of a file, each FHIR file, each CSV row) is kept
+in the intake queue and reported on one line; what passes is kept even when others
+fail. The exit status is 1 when anything failed, so scripts can tell.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from referraldesk.audit.trail import Actor
+from referraldesk.cli.common import cli_session, start_clock
+from referraldesk.intake.csv_rows import import_csv
+from referraldesk.intake.fhir.service import receive_fhir
+from referraldesk.intake.hl7.framing import decode, split_messages
+from referraldesk.intake.hl7.service import receive_hl7
+
+IMPORT_ACTOR = Actor(name="system:import", role="system")
+
+import_app = typer.Typer(help="Take referrals in from HL7 v2, FHIR R4 or CSV files.",
+                         no_args_is_help=True)
+
+Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]
+NowOption = Annotated[str | None, typer.Option("--now", help="Start the clock at this instant.")]
+
+
+@import_app.command("hl7")
+def import_hl7(files: Files, now: NowOption = None) -> None:
+    """HL7 v2 files (one or more messages each, any line endings); prints each ACK code."""
+    start_clock(now)
+    lines: list[str] = []
+    failed = 0
+    with cli_session() as session:
+        for path in files:
+            for text in split_messages(decode(path.read_bytes())):
+                outcome = receive_hl7(session, IMPORT_ACTOR, text, channel="hl7_file")
+                failed += not outcome.applied
+                code = "AA" if outcome.applied else outcome.reply.split("\r")[1].split("|")[1]
+                lines.append(f"{path.name}: {code} {outcome.summary} "
+                             f"(intake message {outcome.message.id})")
+    _finish(lines, failed)
+
+
+@import_app.command("fhir")
+def import_fhir(files: Files, now: NowOption = None) -> None:
+    """FHIR R4 JSON files: a ServiceRequest or a transaction Bundle each."""
+    start_clock(now)
+    lines: list[str] = []
+    failed = 0
+    with cli_session() as session:
+        for path in files:
+            outcome = receive_fhir(session, IMPORT_ACTOR, decode(path.read_bytes()),
+                                   sender=path.name)
+            failed += not outcome.applied
+            lines.append(f"{path.name}: {outcome.http_status} {outcome.summary} "
+                         f"(intake message {outcome.message.id})")
+    _finish(lines, failed)
+
+
+@import_app.command("csv")
+def import_csv_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    now: NowOption = None,
+) -> None:
+    """A CSV of referrals; prints a line per row and the totals."""
+    start_clock(now)
+    with cli_session() as session:
+        report = import_csv(session, IMPORT_ACTOR, decode(file.read_bytes()),
+                            source_name=file.name)
+    lines = [row.line() for row in report.rows]
+    lines.append(f"{report.imported} imported, {report.rejected} rejected")
+    _finish(lines, report.rejected)
+
+
+def _finish(lines: list[str], failed: int) -> None:
+    # Exit only after the session committed: raising inside it would roll back the
+    # rows and messages that were taken in.
+    for line in lines:
+        typer.echo(line)
+    if failed:
+        typer.echo(f"{failed} not taken in; they wait in the intake queue with their errors",
+                   err=True)
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")

@@ -1,0 +1,1 @@
+"""FHIR R4 referral intake: a ServiceRequest, alone or in a transaction Bundle."""

@@ -1,0 +1,255 @@
+"""From a checked FHIR R4 ServiceRequest (and what it references) to `ReferralFacts`.
+
+The patient, the requester and the coverage may be contained in the ServiceRequest
+or be entries of the transaction Bundle; `Patient/<id>` with one of our patient ids
+names a patient already registered here. A ServiceRequest with status revoked or
+entered-in-error cancels the referral with the same placer identifier.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from referraldesk.errors import InvalidArgument
+from referraldesk.intake.facts import (
+    CANCEL,
+    MISSING,
+    NEW,
+    IntakeProblems,
+    PatientFacts,
+    Problem,
+    ReferralFacts,
+    SpecialtyHints,
+)
+from referraldesk.intake.fhir.read import FhirRequest, Resource
+from referraldesk.intake.words import language_of, person_name, urgency_of
+from referraldesk.patients.names import split_surnames
+from referraldesk.patients.phones import normalize_phone
+from referraldesk.referrals.schemas import normalize_icd10
+
+NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
+ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
+_NUCC_CODE = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
+_CANCELLING = ("revoked", "entered-in-error")
+_OUR_PATIENT = re.compile(r"^Patient/([0-9a-f]{32})$")
+
+
+def referral_facts(request: FhirRequest, fallback_practice: str) -> ReferralFacts:
+    """Map the request; `fallback_practice` names the sender when no Organization does."""
+    sr = request.service_request
+    problems: list[Problem] = []
+    action = CANCEL if sr.get("status") in _CANCELLING else NEW
+    requester = request.resolve(sr.get("requester"))
+    facts = ReferralFacts(
+        action=action, placer_id=_placer_id(sr),
+        referring_practice=_practice(request, requester) or fallback_practice,
+    )
+    _read_requester(request, requester, sr.get("requester") or {}, facts)
+    if action == CANCEL:
+        facts.change_reason = _notes(sr)[0] if _notes(sr) else "ServiceRequest revoked"
+        return facts
+    facts.patient = _patient(request, problems)
+    _read_clinical(request, facts)
+    if problems:
+        raise IntakeProblems(problems)
+    return facts
+
+
+def _placer_id(sr: Resource) -> str | None:
+    identifiers = [i for i in sr.get("identifier") or [] if isinstance(i, dict) and i.get("value")]
+    for identifier in identifiers:
+        codes = [c.get("code") for c in (identifier.get("type") or {}).get("coding") or []]
+        if "PLAC" in codes:
+            return str(identifier["value"])
+    return str(identifiers[0]["value"]) if identifiers else None
+
+
+def _practice(request: FhirRequest, requester: Resource | None) -> str | None:
+    organization = None
+    if requester is not None and requester.get("resourceType") == "Organization":
+        organization = requester
+    elif requester is not None and requester.get("resourceType") == "PractitionerRole":
+        organization = request.resolve(requester.get("organization"))
+    if organization is None:
+        organization = next((r for r in request.resources.values()
+                             if r.get("resourceType") == "Organization"), None)
+    name = (organization or {}).get("name")
+    return str(name).strip() if name else None
+
+
+def _read_requester(request: FhirRequest, requester: Resource | None, reference: Resource,
+                    facts: ReferralFacts) -> None:
+    if requester is not None and requester.get("resourceType") == "PractitionerRole":
+        requester = request.resolve(requester.get("practitioner"))
+    if requester is not None and requester.get("resourceType") == "Practitioner":
+        facts.referring_provider = _human_name(requester)
+        facts.referring_npi = _npi(requester)
+    if not facts.referring_provider and reference.get("display"):
+        facts.referring_provider = str(reference["display"])
+
+
+def _patient(request: FhirRequest, problems: list[Problem]) -> PatientFacts:
+    sr = request.service_request
+    reference = str((sr.get("subject") or {}).get("reference") or "")
+    where = f"{request.path}.subject"
+    ours = _OUR_PATIENT.match(reference)
+    patient = request.resources.get(reference)
+    if patient is None and ours:
+        return PatientFacts(patient_id=ours.group(1))
+    if patient is None:
+        problems.append(Problem(f"{where}.reference", f"{reference!r} is neither in this request "
+                                                      "nor one of our patient ids", MISSING))
+        return PatientFacts()
+    facts = PatientFacts(language=_language(patient))
+    _read_patient_name(patient, facts, problems, where)
+    facts.dob = _birth_date(patient, problems, where)
+    facts.phone = _phone(patient, problems, where)
+    _read_coverage(request, reference, facts)
+    return facts
+
+
+def _read_patient_name(patient: Resource, facts: PatientFacts, problems: list[Problem],
+                       where: str) -> None:
+    names = [n for n in patient.get("name") or [] if isinstance(n, dict)]
+    preferred = [n for n in names if n.get("use") in ("official", "usual")]
+    name = (preferred or names or [{}])[0]
+    family, given = str(name.get("family") or "").strip(), " ".join(name.get("given") or []).strip()
+    if not family or not given:
+        problems.append(Problem(f"{where} Patient.name", "the patient needs a family and a given "
+                                                         "name", MISSING))
+        return
+    facts.given_names, facts.surnames = given, split_surnames(family)
+
+
+def _birth_date(patient: Resource, problems: list[Problem], where: str) -> date | None:
+    text = str(patient.get("birthDate") or "")
+    if len(text) != 10:
+        problems.append(Problem(f"{where} Patient.birthDate", "the patient's full date of birth "
+                                                              "(YYYY-MM-DD) is required", MISSING))
+        return None
+    return date.fromisoformat(text)
+
+
+def _phone(patient: Resource, problems: list[Problem], where: str) -> str | None:
+    phones = [t for t in patient.get("telecom") or [] if isinstance(t, dict)
+              and t.get("system") in ("phone", "sms") and t.get("value")]
+    phones.sort(key=lambda t: 0 if t.get("use") == "mobile" else 1)
+    for telecom in phones:
+        try:
+            return normalize_phone(str(telecom["value"]))
+        except InvalidArgument:
+            continue
+    problems.append(Problem(f"{where} Patient.telecom", "no phone number we can call: add a "
+                                                        "telecom with system phone", MISSING))
+    return None
+
+
+def _language(patient: Resource) -> str:
+    communications = sorted((c for c in patient.get("communication") or [] if isinstance(c, dict)),
+                            key=lambda c: not c.get("preferred"))
+    codes = [str(code) for c in communications[:1] for code in _concept_words(c.get("language"))]
+    return language_of(*codes)
+
+
+def _read_coverage(request: FhirRequest, subject: str, facts: PatientFacts) -> None:
+    sr = request.service_request
+    coverages = [request.resolve(ref) for ref in sr.get("insurance") or []]
+    if not any(coverages):
+        coverages = [r for r in request.resources.values() if r.get("resourceType") == "Coverage"
+                     and (r.get("beneficiary") or {}).get("reference") == subject]
+    for coverage in (c for c in coverages if c and c.get("resourceType") == "Coverage"):
+        plans = [c for c in coverage.get("class") or [] if "plan" in _concept_words(c.get("type"))]
+        payors = [p.get("display") for p in coverage.get("payor") or []]
+        texts = [*(c.get("name") for c in plans), *payors, *(c.get("value") for c in plans),
+                 (coverage.get("type") or {}).get("text")]
+        facts.plan_texts.extend(str(text) for text in texts if text)
+        facts.member_id = facts.member_id or coverage.get("subscriberId") or None
+
+
+def _read_clinical(request: FhirRequest, facts: ReferralFacts) -> None:
+    sr = request.service_request
+    icd10, reasons = _reasons(sr)
+    facts.icd10 = icd10
+    facts.reason = "; ".join(reasons)
+    facts.notes = _notes(sr)
+    facts.urgency = urgency_of(str(sr.get("priority") or "routine")) or "routine"
+    facts.specialty = SpecialtyHints(
+        taxonomy_codes=_taxonomy_codes(sr), texts=_specialty_texts(sr),
+        provider_npis=[npi for ref in sr.get("performer") or []
+                       if (npi := _npi(request.resolve(ref) or {}))],
+        icd10=list(icd10),
+    )
+    period = sr.get("occurrencePeriod") or {}
+    facts.window_start = _day(period.get("start"))
+    facts.window_end = _day(period.get("end")) or _day(sr.get("occurrenceDateTime"))
+
+
+def _reasons(sr: Resource) -> tuple[list[str], list[str]]:
+    codes: list[str] = []
+    texts: list[str] = []
+    for concept in sr.get("reasonCode") or []:
+        for coding in concept.get("coding") or []:
+            code = normalize_icd10(str(coding.get("code") or ""))
+            if coding.get("system") in ICD10_SYSTEMS and code:
+                codes.append(code)
+        text = concept.get("text") or next((c.get("display") for c in concept.get("coding") or []
+                                            if c.get("display")), None)
+        if text:
+            texts.append(str(text))
+    return list(dict.fromkeys(codes)), texts
+
+
+def _notes(sr: Resource) -> list[str]:
+    return [str(note["text"]) for note in sr.get("note") or [] if note.get("text")]
+
+
+def _taxonomy_codes(sr: Resource) -> list[str]:
+    codings = (sr.get("performerType") or {}).get("coding") or []
+    return [str(c["code"]) for c in codings if c.get("code")
+            and ("nucc" in str(c.get("system", "")) or _NUCC_CODE.match(str(c["code"])))]
+
+
+def _specialty_texts(sr: Resource) -> list[str]:
+    texts: list[str] = []
+    for concept in (sr.get("performerType"), sr.get("code")):
+        if not isinstance(concept, dict):
+            continue
+        texts.extend(str(c["display"]) for c in concept.get("coding") or [] if c.get("display"))
+        if concept.get("text"):
+            texts.append(str(concept["text"]))
+    return list(dict.fromkeys(texts))
+
+
+def _human_name(resource: Resource) -> str:
+    names = [n for n in resource.get("name") or [] if isinstance(n, dict)]
+    if not names:
+        return ""
+    name = names[0]
+    return person_name(" ".join(name.get("given") or []), str(name.get("family") or ""),
+                       " ".join(name.get("prefix") or []))
+
+
+def _npi(resource: Resource) -> str | None:
+    for identifier in resource.get("identifier") or []:
+        value = str(identifier.get("value") or "")
+        if identifier.get("system") == NPI_SYSTEM and re.fullmatch(r"\d{10}", value):
+            return value
+    return None
+
+
+def _concept_words(concept: Any) -> list[str]:
+    if not isinstance(concept, dict):
+        return []
+    words = [str(c.get("code")) for c in concept.get("coding") or [] if c.get("code")]
+    words += [str(c.get("display")) for c in concept.get("coding") or [] if c.get("display")]
+    return words + ([str(concept["text"])] if concept.get("text") else [])
+
+
+def _day(value: Any) -> date | None:
+    text = str(value or "")[:10]
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None

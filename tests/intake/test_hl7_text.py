@@ -1,0 +1,98 @@
+"""HL7 v2 text: escape sequences both ways (inputs.md M1) and segment endings (M2)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.intake.support import HL7_SAMPLES, read_ack, sample, with_endings
+
+from referraldesk.intake.facts import IntakeProblems
+from referraldesk.intake.hl7.ack import ack_context, build_ack
+from referraldesk.intake.hl7.escapes import Delimiters, escape, unescape
+from referraldesk.intake.hl7.framing import split_messages
+from referraldesk.intake.hl7.mapping import referral_facts
+from referraldesk.intake.hl7.message import read_message
+
+M1_WIRE = r"Knee pain \T\ swelling; see C:\E\referrals\E\ and 120\S\80"
+M1_TEXT = "Knee pain & swelling; see C:\\referrals\\ and 120^80"
+
+
+class TestEscapes:
+    def test_it_decodes_the_m1_note(self) -> None:
+        assert unescape(M1_WIRE) == M1_TEXT
+
+    def test_it_escapes_the_m1_note_again_the_same_way(self) -> None:
+        assert escape(M1_TEXT) == M1_WIRE
+
+    def test_it_reads_the_m1_note_out_of_an_nte_segment(self) -> None:
+        message = sample("ref_i12_orthopedics.hl7").replace(
+            "Right knee pain and swelling after a fall from a ladder at work on 02/20. "
+            r"Effusion on exam \T\ limited flexion.", M1_WIRE)
+
+        facts = referral_facts(read_message(message))
+
+        assert facts.reason == M1_TEXT
+
+    def test_it_decodes_field_repetition_and_hex_escapes(self) -> None:
+        assert unescape(r"a\F\b\R\c\X41\d\H\bold\N\.") == "a|b~cAdbold."
+
+    def test_it_uses_the_separators_the_message_declares(self) -> None:
+        odd = Delimiters(field="|", component="#", repetition="~", escape="/", subcomponent="&")
+
+        assert unescape("a/S/b/E/c", odd) == "a#b/c"
+        assert escape("a#b/c", odd) == "a/S/b/E/c"
+
+    @given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n")))
+    def test_any_text_survives_a_round_trip(self, text: str) -> None:
+        assert unescape(escape(text)) == text
+
+    def test_the_ack_escapes_the_text_it_sends(self) -> None:
+        ack = build_ack(ack_context(sample("ref_i12_orthopedics.hl7")), "AE", "bad ^ & | ~ \\ x")
+
+        assert read_ack(ack).text == r"bad \S\ \T\ \F\ \R\ \E\ x"
+
+
+@pytest.mark.parametrize("name", HL7_SAMPLES)
+class TestSegmentEndings:
+    @pytest.mark.parametrize("ending", ["\r", "\n", "\r\n"])
+    def test_every_ending_gives_the_same_segments(self, name: str, ending: str) -> None:
+        reference = read_message(with_endings(sample(name), "\r"))
+
+        message = read_message(with_endings(sample(name), ending))
+
+        assert message.names == reference.names
+        assert len(message.names) > 3 and message.names[0] == "MSH"
+        assert [s.fields for s in message.segments] == [s.fields for s in reference.segments]
+        assert not any("\n" in value for s in message.segments
+                       for values in s.fields.values() for value in values)
+
+    @pytest.mark.parametrize("ending", ["\n", "\r\n"])
+    def test_every_ending_gives_the_same_referral(self, name: str, ending: str) -> None:
+        try:
+            reference = referral_facts(read_message(with_endings(sample(name), "\r")))
+        except IntakeProblems as refused:
+            with pytest.raises(IntakeProblems) as caught:
+                referral_facts(read_message(with_endings(sample(name), ending)))
+            assert caught.value.problems == refused.problems
+            return
+
+        assert referral_facts(read_message(with_endings(sample(name), ending))) == reference
+
+
+def test_a_file_with_two_messages_splits_at_each_msh() -> None:
+    text = with_endings(sample("ref_i12_orthopedics.hl7"), "\n") + "\n" + sample(
+        "ref_i12_dermatology_crlf.hl7")
+
+    messages = split_messages(text)
+
+    assert [read_message(m).control_id for m in messages] == ["VFM20260303-0042",
+                                                              "VFM20260302-0017"]
+
+
+def test_the_patient_name_has_no_stray_line_feed() -> None:
+    facts = referral_facts(read_message(sample("ref_i12_dermatology_crlf.hl7")))
+
+    assert facts.patient is not None
+    assert (facts.patient.given_names, facts.patient.surnames) == ("María Elena",
+                                                                   ["López", "García"])
