@@ -101,7 +101,7 @@ def demo_callers(database_url: str, count: int) -> list[Caller]:
     return callers
 
 
-async def converse(client: httpx.AsyncClient, caller: Caller, level: Level) -> None:
+async def converse(client: httpx.AsyncClient, caller: Caller, level: Level, think: float) -> None:
     started = await client.post("/api/conversations", json={"channel": "chat", "language": "en"})
     if started.status_code not in (200, 201):
         level.errors += 1
@@ -117,6 +117,9 @@ async def converse(client: httpx.AsyncClient, caller: Caller, level: Level) -> N
         ):
             break
         text = caller.answer(turn.get("awaiting", "none"), turn.get("options", []))
+        if think:
+            # A person reads or listens, then answers: seconds, not microseconds.
+            await asyncio.sleep(think)
         response = await timed(client, f"/api/conversations/{conversation_id}/messages",
                                {"text": text}, level)
         if response is None:
@@ -136,7 +139,9 @@ async def timed(client: httpx.AsyncClient, url: str, body: dict, level: Level) -
     return response
 
 
-async def run_level(base_url: str, callers: list[Caller], concurrency: int, total: int) -> Level:
+async def run_level(
+    base_url: str, callers: list[Caller], concurrency: int, total: int, think: float
+) -> Level:
     level = Level(concurrency)
     limits = httpx.Limits(max_connections=concurrency + 5)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
@@ -144,7 +149,7 @@ async def run_level(base_url: str, callers: list[Caller], concurrency: int, tota
 
         async def one(caller: Caller) -> None:
             async with gate:
-                await converse(client, caller, level)
+                await converse(client, caller, level, think)
 
         started = time.perf_counter()
         await asyncio.gather(*(one(callers[i % len(callers)]) for i in range(total)))
@@ -185,6 +190,8 @@ def main() -> None:
     parser.add_argument("--levels", default="1,10,50")
     parser.add_argument("--conversations-per-level", type=int, default=50)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--think-seconds", type=float, default=0.0,
+                        help="pause between a reply and the caller's answer (0: back to back)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="rd-bench-"))
@@ -204,12 +211,14 @@ def main() -> None:
     try:
         wait_until_up(base_url, server)
         baseline = asyncio.run(healthz_baseline(base_url))
-        print(f"database: {database_url.split(':')[0]}   clock: {NOW}")
+        print(f"database: {database_url.split(':')[0]}   clock: {NOW}   think: {args.think_seconds} s")
         print(f"baseline GET /healthz: median {statistics.median(baseline):.1f} ms, p99 {p99(baseline):.1f} ms")
         print(f"{'concurrent':>10} {'turns':>6} {'median ms':>10} {'p99 ms':>8} {'turns/s':>8} {'bookings':>9} {'errors':>7}")
         for concurrency in (int(x) for x in args.levels.split(",")):
             before = booked_by_chat(database_url)
-            level = asyncio.run(run_level(base_url, callers, concurrency, max(concurrency, args.conversations_per_level)))
+            level = asyncio.run(run_level(base_url, callers, concurrency,
+                                          max(concurrency, args.conversations_per_level),
+                                          args.think_seconds))
             level.bookings = booked_by_chat(database_url) - before
             turns = len(level.latencies_ms)
             print(f"{concurrency:>10} {turns:>6} {statistics.median(level.latencies_ms):>10.1f} "

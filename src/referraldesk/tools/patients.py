@@ -93,7 +93,7 @@ class NewPatient(ToolOutput):
 
 
 class InsuranceArgs(PatientArgs):
-    pass
+    """get_patient_insurance takes nothing beyond the patient it acts on."""
 
 
 class CoverageView(BaseModel):
