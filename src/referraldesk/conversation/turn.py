@@ -65,8 +65,15 @@ class AgentTurn(BaseModel):
     outcome_reason: str | None = Field(default=None, exclude=True)
 
     def public(self) -> dict[str, Any]:
-        """The turn as API.md shows it to channels."""
+        """The turn as API.md shows it to a browser or an integrator.
+
+        A `send_sms` action's number stays on the server: the page only needs to
+        know a text was sent, and the number on file is the patient's data.
+        """
         return self.model_dump(exclude_none=True, exclude={"outcome", "outcome_reason"}) | {
             "options": [o.model_dump(exclude_none=True) for o in self.options],
-            "actions": [a.model_dump(exclude_none=True, exclude={"extra"}) | a.extra for a in self.actions],
+            "actions": [
+                a.model_dump(exclude_none=True, exclude={"extra", "to"}) | a.extra
+                for a in self.actions
+            ],
         }

@@ -32,7 +32,7 @@ def specialty_key_for(session: Session, text: str) -> str:
         return key
     fitting = _fitting(specialties, fold(text))
     if not fitting:
-        return key
+        return _lay_word(text, {s.key for s in specialties}) or key
     best = max(score for score, _ in fitting)
     keys = sorted({s.key for score, s in fitting if score == best})
     if len(keys) > 1:
@@ -40,6 +40,15 @@ def specialty_key_for(session: Session, text: str) -> str:
             f"specialty {text!r} fits {', '.join(keys)}; send one of those keys", field="specialty"
         )
     return keys[0]
+
+
+def _lay_word(text: str, known: set[str]) -> str | None:
+    """The specialty a lay word names ("skin", "médico de los huesos"), if the practice has it."""
+    from referraldesk.clock import now
+    from referraldesk.understanding import understand
+
+    said = understand(text, now=now(), awaiting="specialty").specialty
+    return said if said in known else None
 
 
 def is_offered(session: Session, specialty_key: str, plan: Plan | None) -> bool:

@@ -1,0 +1,59 @@
+"""`referraldesk patients ...`: find patients from the terminal (the dashboard does more)."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy import select
+
+from referraldesk.audit import trail
+from referraldesk.cli.common import cli_session
+from referraldesk.models import Patient, Referral
+from referraldesk.referrals.lifecycle import OPEN
+
+patients_app = typer.Typer(help="Find patients (each listing is recorded in the audit trail).",
+                           no_args_is_help=True)
+
+CLI_ACTOR = trail.Actor(name="staff:cli", role="admin")
+
+
+@patients_app.command("list")
+def list_patients(
+    with_referral: bool = typer.Option(
+        False, "--with-referral", help="Only patients with an open referral, shown beside them."
+    ),
+    search: str | None = typer.Option(None, help="Part of a name (accents and case ignored)."),
+    limit: int = typer.Option(10, min=1, max=500, help="At most this many."),
+) -> None:
+    """Print patients with their date of birth, language, plan and open referral.
+
+    Handy to try the demo: pick a patient with a referral and give the agent their
+    name and date of birth.
+    """
+    from referraldesk.patients.names import fold
+
+    with cli_session() as session:
+        query = select(Patient).where(Patient.status == "active").order_by(Patient.name_key)
+        if with_referral:
+            query = query.where(
+                Patient.id.in_(select(Referral.patient_id).where(Referral.status.in_(OPEN)))
+            )
+        if search:
+            query = query.where(Patient.name_key.contains(fold(search)))
+        patients = session.scalars(query.limit(limit)).all()
+        for patient in patients:
+            referral = session.scalars(
+                select(Referral).where(Referral.patient_id == patient.id,
+                                       Referral.status.in_(OPEN)).limit(1)
+            ).first()
+            plan = patient.coverages[0].plan.name if patient.coverages else "no coverage"
+            note = f"  referral: {referral.specialty_key} ({referral.status})" if referral else ""
+            typer.echo(f"{patient.full_name:<34} {patient.dob.isoformat()}  "
+                       f"{patient.preferred_language}  {plan}{note}")
+            trail.record(session, CLI_ACTOR, "read", "patient", patient.id,
+                         patient_id=patient.id, reason="patients list")
+        if not patients:
+            typer.echo("no patients match")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(patients_app, name="patients")
