@@ -5,6 +5,7 @@ row commits, reload that row, and log and drop a record they cannot handle rathe
 than retrying it forever.
 """
 
+from referraldesk.jobs import outreach_tasks  # noqa: F401 - registers the periodic jobs
 from referraldesk.jobs.app import huey, queue_after_commit
 from referraldesk.jobs.tasks import queue_analysis
 

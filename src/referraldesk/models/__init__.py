@@ -10,6 +10,8 @@ from referraldesk.models.conversation import (
     ToolCall,
     Turn,
 )
+from referraldesk.models.intake import IntakeMessage
+from referraldesk.models.outreach import OutboundMessage, OutreachAttempt
 from referraldesk.models.patient import Consent, Coverage, Patient, PatientPhone
 from referraldesk.models.practice import (
     AvailabilityBlock,
@@ -25,6 +27,7 @@ from referraldesk.models.practice import (
     provider_locations,
     provider_plans,
 )
+from referraldesk.models.ratelimit import RateCounter
 from referraldesk.models.referral import Referral, ReferralTransition, ReferringPractice
 from referraldesk.models.scheduling import APPOINTMENT_STATUSES, BOOKED, Appointment
 
@@ -44,13 +47,17 @@ __all__ = [
     "ConversationAnalysis",
     "Coverage",
     "IdempotencyRecord",
+    "IntakeMessage",
     "Location",
     "OfficeHours",
+    "OutboundMessage",
+    "OutreachAttempt",
     "Patient",
     "PatientPhone",
     "Plan",
     "Practice",
     "Provider",
+    "RateCounter",
     "Referral",
     "ReferralTransition",
     "ReferringPractice",

@@ -1,0 +1,1 @@
+"""Loop closure: telling the referring practice what became of each referral."""
