@@ -65,4 +65,6 @@ def parse_instant(text: str) -> datetime:
         raise ValueError(f"--now {text!r} is not an ISO 8601 instant (2026-03-04T09:15:00-08:00)") from exc
     if instant.tzinfo is None:
         raise ValueError(f"--now {text!r} has no UTC offset; add one, e.g. {text}-08:00")
+    if not 1900 <= instant.year <= 2100:
+        raise ValueError(f"--now {text!r} is outside 1900-2100; give a date the practice could see")
     return instant

@@ -29,10 +29,26 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_StderrLogger,
         cache_logger_on_first_use=False,
     )
     _configured = True
+
+
+class _StderrLogger:
+    """Writes each line to whatever sys.stderr is at that moment.
+
+    Binding the stream once, at configuration, breaks when a test runner or a
+    command swaps stderr and closes the old one: every later log line would fail.
+    """
+
+    def __init__(self, *_args: Any) -> None:
+        return None
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
 
 def get_logger(name: str) -> Any:

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     # behind one NAT address, or a load test, may need more.
     chat_starts_per_10_minutes: int = Field(default=20, ge=1)
 
+    # The largest request body any route takes; referrals and messages are kilobytes.
+    max_request_bytes: int = Field(default=1_000_000, ge=10_000)
+    # Addresses of reverse proxies whose X-Forwarded-For may be believed (comma
+    # separated). Empty: the socket's address is the client, whatever headers say.
+    trusted_proxies: str = ""
+
     log_level: str = "INFO"
     log_json: bool = True
 

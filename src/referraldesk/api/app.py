@@ -13,9 +13,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from referraldesk import __version__
 from referraldesk.api import routes
+from referraldesk.api.limits import BodySizeLimit
 from referraldesk.db.session import get_engine, session_factory
 from referraldesk.errors import HTTP_STATUS, DomainError
 from referraldesk.logging import get_logger
+from referraldesk.settings import get_settings
 
 log = get_logger(__name__)
 
@@ -26,6 +28,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="A bilingual AI front desk that closes the loop on specialist referrals.",
     )
+    app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_request_bytes)
     app.state.engine = engine or get_engine()
     app.state.session_factory = session_factory(app.state.engine)
     _install_error_handlers(app)

@@ -33,7 +33,17 @@ def serve(
     typer.echo(f"referraldesk on http://{host}:{port}  (chat: /chat, dashboard: /admin)")
     consumer = start_in_process_worker() if in_process_worker else None
     try:
-        uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            create_app(),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            # Rate limits count per client address; a forged X-Forwarded-For from an
+            # untrusted peer would give every request a fresh allowance.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=settings.trusted_proxies or None,
+        )
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)

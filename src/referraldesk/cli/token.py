@@ -20,7 +20,7 @@ def create(
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     name: str = typer.Option(..., "--name", help="Who uses it, e.g. 'valley-ehr'."),
     expires_days: int | None = typer.Option(
-        None, "--expires-days", min=1, help="Days until it stops working; default: never."
+        None, "--expires-days", min=1, max=3650, help="Days until it stops working; default: never."
     ),
 ) -> None:
     """Print a new token. It is shown once and stored only as a hash."""

@@ -209,9 +209,13 @@ def end_idle_conversations(session: Session, *, idle: timedelta, reason: str = "
     return ended
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def clean_message(text: str) -> str:
     """The caller's text without control characters; refuses empty and over-long text."""
-    message = _CONTROL.sub("", text).strip()
+    # Lone surrogates ("\ud800") arrive through JSON escapes and cannot be encoded.
+    message = _SURROGATES.sub("", _CONTROL.sub("", text)).strip()
     if not message:
         raise InvalidArgument(
             "the message is empty; send the caller's words in `text`", field="text"

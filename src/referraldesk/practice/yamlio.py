@@ -58,7 +58,8 @@ class Document:
 
 
 def read_document(text: str) -> Document:
-    """Parse YAML text; raises `yaml.YAMLError` on a syntax error."""
+    """Parse YAML text; raises `yaml.YAMLError` on a syntax error or an alias."""
+    _refuse_aliases(text)
     loader = ConfigLoader(text)
     try:
         node = loader.get_single_node()
@@ -69,6 +70,19 @@ def read_document(text: str) -> Document:
     if node is not None:
         _collect_lines(node, (), lines)
     return Document(data, lines)
+
+
+def _refuse_aliases(text: str) -> None:
+    # Nested aliases ("billion laughs") expand a small file into gigabytes while it
+    # is built; a practice file has no use for them, so the event stream is checked
+    # before anything is constructed.
+    for event in yaml.parse(text, Loader=ConfigLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                problem=f"the alias *{event.anchor} is not allowed in a practice file; "
+                "write the values out in full",
+                problem_mark=event.start_mark,
+            )
 
 
 def _collect_lines(node: Node, path: Path, lines: dict[Path, int]) -> None:

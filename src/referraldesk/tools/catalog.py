@@ -195,7 +195,7 @@ def _idempotent(
 ) -> ToolOutcome:
     idempotency.check_key(key)
     digest = idempotency.request_hash(ctx, args.model_dump(mode="json"))
-    earlier = idempotency.find(session, tool.name, key)
+    earlier = idempotency.find(session, ctx, tool.name, key)
     if earlier is not None:
         return idempotency.replay(earlier, digest)
     try:
@@ -203,7 +203,7 @@ def _idempotent(
     except IntegrityError as exc:
         # Two retries raced: the loser's write was rolled back with its savepoint
         # and the winner's record is now visible, so answer as a replay.
-        earlier = idempotency.find(session, tool.name, key)
+        earlier = idempotency.find(session, ctx, tool.name, key)
         if earlier is None:
             return ToolOutcome.failure(error_of(_report(tool, ctx, exc)))
         return idempotency.replay(earlier, digest)

@@ -41,12 +41,15 @@ def request_hash(ctx: ToolContext, arguments: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _scoped(tool: str, key: str) -> str:
-    return f"{tool}:{key}"
+def _scoped(actor: str, tool: str, key: str) -> str:
+    # Each client has its own key space: one integration's keys must not collide
+    # with (or be used up by) another's.
+    digest = hashlib.sha256(f"{actor}|{tool}|{key}".encode()).hexdigest()
+    return f"{tool}:{digest}"
 
 
-def find(session: Session, tool: str, key: str) -> IdempotencyRecord | None:
-    return session.get(IdempotencyRecord, _scoped(tool, key))
+def find(session: Session, ctx: ToolContext, tool: str, key: str) -> IdempotencyRecord | None:
+    return session.get(IdempotencyRecord, _scoped(ctx.actor.name, tool, key))
 
 
 def replay(record: IdempotencyRecord, digest: str) -> ToolOutcome:
@@ -66,7 +69,7 @@ def remember(
 ) -> None:
     session.add(
         IdempotencyRecord(
-            key=_scoped(tool, key),
+            key=_scoped(ctx.actor.name, tool, key),
             tool=tool,
             request_hash=digest,
             response=outcome.model_dump(mode="json"),

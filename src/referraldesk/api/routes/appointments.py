@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator, field_validator
 from sqlalchemy.orm import Session
 
 from referraldesk.api.deps import DbSession, require_roles
@@ -37,6 +37,14 @@ class BookingIn(BaseModel):
     service: str | None = Field(default=None, max_length=64)
     referral_id: str | None = Field(default=None, max_length=32)
     notes: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("start")
+    @classmethod
+    def _plausible_start(cls, value: datetime) -> datetime:
+        # Far-off years overflow date arithmetic; no clinic books outside this range.
+        if not 2000 <= value.year <= 2100:
+            raise ValueError(f"start {value.isoformat()} is not a date a visit can be booked on")
+        return value
 
     @model_validator(mode="after")
     def _provider_or_specialty(self) -> BookingIn:

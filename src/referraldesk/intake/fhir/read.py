@@ -76,6 +76,10 @@ def _json(body: str) -> Resource:
     except json.JSONDecodeError as exc:
         raise IntakeProblems([Problem("body", f"not JSON ({exc.msg} at line {exc.lineno}, "
                                               f"column {exc.colno})", UNSUPPORTED)]) from exc
+    except RecursionError as exc:
+        # Thousands of nested arrays or objects: no FHIR resource is shaped like that.
+        raise IntakeProblems([Problem("body", "the JSON is nested too deeply to be a FHIR "
+                                              "resource", UNSUPPORTED)]) from exc
     if not isinstance(value, dict):
         raise IntakeProblems([Problem("body", "a FHIR resource is a JSON object", UNSUPPORTED)])
     return value

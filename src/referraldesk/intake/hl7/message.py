@@ -95,6 +95,7 @@ def read_message(text: str) -> Hl7Message:
     """Parse one message; raises IntakeProblems (kind unsupported) when it cannot be read."""
     segments = segments_of(text)
     _check_envelope(segments)
+    _check_size(segments)
     delimiters = Delimiters.from_msh(segments[0])
     try:
         parsed = parse_message(
@@ -107,6 +108,24 @@ def read_message(text: str) -> Hl7Message:
     read = [_segment(child, delimiters) for child in parsed.children]
     return Hl7Message(segments=read, delimiters=delimiters, version=str(parsed.version),
                       structure=str(parsed.name), names=[s.name for s in read])
+
+
+# A referral is a dozen segments; thousands are an error or an attack. hl7apy's
+# parse time grows with the square of the segment count, so refuse before it.
+MAX_SEGMENTS = 200
+MAX_SEGMENT_CHARACTERS = 20_000
+
+
+def _check_size(segments: list[str]) -> None:
+    if len(segments) > MAX_SEGMENTS:
+        raise IntakeProblems([Problem(
+            "MSH", f"the message has {len(segments)} segments; at most {MAX_SEGMENTS} are "
+                   "taken: send one referral per message", UNSUPPORTED)])
+    for index, segment in enumerate(segments, start=1):
+        if len(segment) > MAX_SEGMENT_CHARACTERS:
+            raise IntakeProblems([Problem(
+                segment[:3], f"segment {index} ({segment[:3]}) is {len(segment)} characters "
+                             f"long; at most {MAX_SEGMENT_CHARACTERS} are taken", UNSUPPORTED)])
 
 
 def _check_envelope(segments: list[str]) -> None:

@@ -1,0 +1,115 @@
+"""Twilio's phone webhooks and the ConversationRelay WebSocket; all of them signed.
+
+Every route checks X-Twilio-Signature before anything else (403 otherwise, logged
+without the body) and answers TwiML; the WebSocket handshake is checked the same way
+and refused before it is accepted. Query parameters carry opaque ids and counters
+only. The work is in `referraldesk.voice`; each request owns its transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from referraldesk.api.deps import DbSession
+from referraldesk.channels.twilio_signature import Fields, handshake_is_signed, signed_form
+from referraldesk.logging import get_logger
+from referraldesk.voice import answering, gather, outbound, urls
+from referraldesk.voice.relay import RelayCall
+
+router = APIRouter(tags=["twilio"])
+log = get_logger(__name__)
+
+SignedForm = Annotated[Fields, Depends(signed_form)]
+XML = "application/xml"
+# WebSocket close code 1008 (policy violation): before accept it becomes an HTTP 403.
+POLICY_VIOLATION = 1008
+
+
+def _twiml(body: str) -> Response:
+    return Response(body, media_type=XML)
+
+
+@router.post(urls.VOICE)
+def incoming_call(form: SignedForm, session: DbSession, transport: str | None = None) -> Response:
+    """A call to the practice's number: staff or the agent answers."""
+    return _twiml(answering.incoming(session, form, transport))
+
+
+@router.post(urls.TURN)
+def caller_turn(form: SignedForm, session: DbSession, n: str, q: str | None = None) -> Response:
+    """The Gather's result: the caller's words, keys, or silence."""
+    return _twiml(gather.on_answer(session, form, n, q))
+
+
+@router.post(urls.STATUS)
+def call_status(form: SignedForm, session: DbSession) -> Response:
+    """Call progress; a finished call ends its conversation."""
+    answering.status_changed(session, form)
+    return Response(status_code=204)
+
+
+@router.post(urls.TRANSFER_DONE)
+def transfer_done(form: SignedForm, session: DbSession, task: str | None = None) -> Response:
+    """The <Dial> to staff ended: connected, busy, not answered or failed."""
+    return _twiml(answering.transfer_finished(session, form, task))
+
+
+@router.post(urls.WHISPER)
+def whisper(form: SignedForm, session: DbSession, task: str | None = None) -> Response:
+    """Played to staff before the caller is connected."""
+    return _twiml(answering.whisper(session, task))
+
+
+@router.post(urls.FORWARD_DONE)
+def forward_done(form: SignedForm, session: DbSession, transport: str | None = None) -> Response:
+    """A call forwarded to staff ended; unanswered, the agent takes it."""
+    return _twiml(answering.forward_finished(session, form, transport))
+
+
+@router.post(urls.RELAY_DONE)
+def relay_done(form: SignedForm, session: DbSession) -> Response:
+    """The ConversationRelay session ended: last words, then hang up or ring staff."""
+    return _twiml(answering.relay_finished(session, form))
+
+
+@router.post(urls.OUTBOUND)
+def outbound_answered(
+    form: SignedForm,
+    session: DbSession,
+    referral: str | None = None,
+    task: str | None = None,
+    transport: str | None = None,
+) -> Response:
+    """A call we placed was answered: voicemail for a machine, the agent for a person."""
+    return _twiml(
+        outbound.answered(session, form, referral_id=referral, task_id=task, transport=transport)
+    )
+
+
+@router.websocket(urls.RELAY)
+async def relay_socket(websocket: WebSocket) -> None:
+    """ConversationRelay: Twilio's messages in, the agent's words out."""
+    if not handshake_is_signed(websocket):
+        await websocket.close(code=POLICY_VIOLATION)
+        return
+    await websocket.accept()
+    call = RelayCall(websocket.app.state.session_factory)
+    try:
+        while True:
+            outgoing = await _next(websocket, call)
+            for message in outgoing:
+                await websocket.send_json(message)
+    except WebSocketDisconnect:
+        log.info("relay_closed", conversation_id=call.conversation_id)
+
+
+async def _next(websocket: WebSocket, call: RelayCall) -> list[dict[str, object]]:
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), timeout=call.silence_seconds)
+    except TimeoutError:
+        return await run_in_threadpool(call.on_silence)
+    return await run_in_threadpool(call.handle_text, raw)
