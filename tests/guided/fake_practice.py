@@ -126,6 +126,8 @@ class FakePractice:
     appointments: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     verified: str | None = None
+    # The number the tools see as the caller's (the catalog's ctx.caller_phone).
+    caller_phone: str | None = None
 
     # Set-up -------------------------------------------------------------------------
     def add_patient(
@@ -221,8 +223,34 @@ class FakePractice:
             ok=True,
             data={
                 "sites": [
-                    {"name": SITE, "address": "400 W Main St", "city": "Visalia", "hours": hours}
+                    {
+                        "name": SITE,
+                        "address": "400 W Main St",
+                        "city": "Visalia",
+                        "hours": hours,
+                        "closures": [
+                            {
+                                "name": "Christmas",
+                                "starts_on": "2026-12-24",
+                                "ends_on": "2026-12-25",
+                            }
+                        ],
+                    }
                 ]
+            },
+        )
+
+    def _lookup_patient_by_phone(self, phone: str | None = None) -> Outcome:
+        phone = phone or self.caller_phone
+        found = [p for p in self.patients if p["phone"] == phone] if phone else []
+        language = found[0]["language"] if len(found) == 1 else None
+        return Outcome(
+            ok=True,
+            data={
+                "on_file": bool(found),
+                "count": len(found),
+                "patients": None,
+                "preferred_language": language,
             },
         )
 

@@ -151,7 +151,7 @@ def test_it_confirms_another_offered_slot_when_the_caller_changes_their_mind(
     assert changed.reply.startswith("Friday March 6 at 5:00 PM")
 
 
-def test_it_transfers_an_urgent_referral_with_no_slot_in_its_window(
+def test_it_offers_the_earliest_urgent_times_when_the_asked_days_fall_outside_the_window(
     dialogue: Callable[..., Dialogue], practice: FakePractice
 ) -> None:
     patient = practice.add_patient(
@@ -167,9 +167,17 @@ def test_it_transfers_an_urgent_referral_with_no_slot_in_its_window(
 
     turn = talk.say("los sábados")
 
-    assert turn.outcome == "transferred"
-    assert turn.outcome_reason == "urgent referral, no slot in window"
-    assert turn.language == "es"
+    assert turn.outcome is None
+    assert turn.awaiting == "slot_choice"
+    assert "Su referencia es urgente y debe atenderse a más tardar el jueves" in turn.reply
+    assert [option.start[:10] for option in turn.options] == [
+        "2026-03-04",
+        "2026-03-04",
+        "2026-03-04",
+        "2026-03-05",
+        "2026-03-05",
+    ]
+    assert practice.called("transfer_to_staff") == []
 
 
 def test_it_searches_an_urgent_referral_only_up_to_its_target_date(

@@ -74,7 +74,7 @@ def test_it_names_providers_who_speak_spanish_without_switching_language(
     answer = talk.say("do any of your doctors speak Spanish?")
 
     assert answer.language == "en"
-    assert "These providers speak Spanish: Dra. Elena Reyes, Dr. Luis Ortiz" in answer.reply
+    assert "These providers speak Spanish: Dr. Elena Reyes, Dr. Luis Ortiz" in answer.reply
 
 
 def test_it_lists_the_specialties_in_spanish(dialogue: Callable[..., Dialogue]) -> None:

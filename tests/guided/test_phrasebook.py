@@ -59,7 +59,7 @@ def test_it_says_dates_and_times_in_each_language() -> None:
 def test_it_labels_a_slot_option_in_each_language() -> None:
     start = datetime(2026, 3, 10, 7, 0, tzinfo=ZONE)
 
-    assert short_slot_label(start, "Dra. Reyes", "en") == "Tue Mar 10, 7:00 AM — Dra. Reyes"
+    assert short_slot_label(start, "Dra. Reyes", "en") == "Tue Mar 10, 7:00 AM — Dr. Reyes"
     assert short_slot_label(start, "Dra. Reyes", "es") == "mar 10 de marzo, 7:00 a. m. — Dra. Reyes"
 
 

@@ -60,9 +60,6 @@ class PhoneMatches(ToolOutput):
     count: int
     # Staff and integrations only; always null for the agent, before or after verification.
     patients: list[PatientSummary] | None
-    # The one matching patient's preferred language ("en" | "es"), so a greeting can be
-    # in it; null unless exactly one patient has the number. Nothing else is shown.
-    preferred_language: str | None = None
 
 
 class CreatePatientArgs(ToolArgs):
@@ -181,10 +178,9 @@ def lookup_patient_by_phone(
                 patient_id=patient.id,
                 reason="lookup by phone",
             )
-    language = found[0].preferred_language if len(found) == 1 else None
-    return PhoneMatches(
-        on_file=bool(found), count=len(found), patients=shown, preferred_language=language
-    )
+    # Not even the preferred language goes to the agent before verification: greeting
+    # in it would tell whoever holds the phone something about the record.
+    return PhoneMatches(on_file=bool(found), count=len(found), patients=shown)
 
 
 @tool(writes=True)

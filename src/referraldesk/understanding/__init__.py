@@ -2,12 +2,13 @@
 
 from .engine import understand
 from .lexicon import DEFAULT_LEXICON, Lexicon, PlanEntry, SpecialtyEntry
-from .model import Name, Understanding, Window
+from .model import DateRange, Name, Understanding, Window
 from .names import names_match
 from .slots_text import match_slot_choice
 
 __all__ = [
     "DEFAULT_LEXICON",
+    "DateRange",
     "Lexicon",
     "Name",
     "PlanEntry",

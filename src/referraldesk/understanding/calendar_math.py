@@ -158,7 +158,15 @@ HOLIDAYS: dict[str, tuple[int, int] | str] = {
     "mother'?s day": "mothers",
     "dia de las madres": (5, 10),
     "father'?s day": "fathers",
+    "(?:dia de )?cesar chavez(?: day)?": (3, 31),
+    "(?:the )?(?:fourth|4th) of july": (7, 4),
+    "accion de gracias": "thanksgiving",
+    "(?:dr\\.? )?martin luther king(?: jr\\.?)?(?: day)?|mlk(?: day)?": "mlk",
+    "presidents'? day|dia de los presidentes": "presidents",
+    "columbus day|indigenous peoples'? day|dia de la raza": "columbus",
 }
+# Monday holidays: (month, which Monday of it).
+_MONDAY_RULES = {"mlk": (1, 3), "presidents": (2, 3), "columbus": (10, 2)}
 
 
 def holiday_in(key: str, year: int) -> date:
@@ -178,6 +186,9 @@ def holiday_in(key: str, year: int) -> date:
         return nth_weekday(year, 9, 0, 1)
     if rule == "memorial":
         return nth_weekday(year, 5, 0, -1)
+    if rule in _MONDAY_RULES:
+        month, nth = _MONDAY_RULES[rule]
+        return nth_weekday(year, month, 0, nth)
     if rule == "mothers":
         return nth_weekday(year, 5, 6, 2)
     return nth_weekday(year, 6, 6, 3)

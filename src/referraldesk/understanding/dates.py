@@ -480,6 +480,7 @@ def _weekday_mention(
     if day_hit and _free(found, day_start, span_end + day_hit.end()):
         mention.end = span_end + day_hit.end()
         mention.date = next_day_of_month(ctx.today, _day(day_hit.group("d")), weekday)
+        mention.tags.add("day_of_month")
         return mention
     mention.date = _resolve_weekday(ctx.today, weekday, mode)
     if mode in ("last", "recent", "week-1"):

@@ -13,7 +13,8 @@ from .mentions import Context
 from .model import Name, Understanding
 from .names import read_name
 from .phones import read_phone
-from .temporal import find_mentions
+from .ranges import read_date_range
+from .temporal import find_mentions, normalize
 from .windows import read_window
 from .yesno import read_yes_no
 
@@ -70,6 +71,9 @@ def understand(
         dob_alternative=birth.alternative.isoformat() if birth and birth.alternative else None,
         phone_invalid=phone_invalid and awaiting != "dob",
         plan_candidates=candidates,
+        date_range=None
+        if awaiting in _NO_WINDOW_AWAITED
+        else read_date_range(normalize(text, reading_lang), now.date()),
     )
 
 

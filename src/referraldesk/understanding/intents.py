@@ -22,6 +22,8 @@ _RULES: list[tuple[str, str]] = [
         r"se (?:esta )?ahogando|falta de aire|bleeding (?:a lot|heavily|badly|won'?t stop)|"
         r"(?:sangra|sangrando) mucho|mucha sangre|hemorragia|suicid\w*|kill (?:my|him|her)self|"
         r"want to die|quiero morir|matarme|quitarme la vida|stroke|derrame|embolia|"
+        r"(?:hurt|harm|cut) (?:my|him|her)self|end (?:my|his|her) life|no quiero vivir|"
+        r"(?:hacerme|hacerse) dano|lastimarme|cortarme|"
         r"face (?:is )?droop\w*|cara (?:caida|chueca|torcida)|can'?t (?:move|feel) (?:my|his"
         r"|her) (?:arm|leg|face)|"
         r"slurr\w+ (?:speech|words)|overdos\w*|sobredosis|unconscious|passed out|won'?t wake up|"
@@ -104,7 +106,9 @@ _RULES: list[tuple[str, str]] = [
         r"do you (?:take|accept)|accept my insurance|take my insurance|in network|in-network|"
         r"aceptan (?:mi )?(?:seguro|aseguranza|medi-?cal|medicare)|toman (?:mi )?(?:seguro"
         r"|aseguranza)|"
-        r"reciben (?:mi )?(?:seguro|aseguranza)",
+        r"reciben (?:mi )?(?:seguro|aseguranza)|"
+        r"(?:what|which) (?:insurances?|plans?) (?:do you )?(?:take|accept)|"
+        r"que (?:seguros?|planes|aseguranzas?) (?:aceptan|toman|reciben)",
     ),
     (
         "provider_question",

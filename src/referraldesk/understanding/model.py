@@ -24,13 +24,24 @@ class Window(BaseModel):
     weekdays: list[str] = Field(default_factory=list)
 
 
+class DateRange(BaseModel):
+    """A span of days the caller named ("next week", "el mes que viene"): ISO dates, inclusive."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: str
+    end: str
+
+
 class Understanding(BaseModel):
     """What one caller turn says, in the API's JSON shape plus a few confirmation flags.
 
     `dob_ambiguous` is True when a numeric date of birth reads differently day-first and
     month-first (`dob_alternative` holds the other reading), `phone_invalid` when digits
     that look like a phone number are not a valid US number, and `plan_candidates` lists
-    the plans a loose plan name could mean when it fits more than one.
+    the plans a loose plan name could mean when it fits more than one. `date_range` is
+    the span a caller named as a whole ("this week", "la próxima semana", "next month"),
+    None when they named none.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -50,3 +61,4 @@ class Understanding(BaseModel):
     dob_alternative: str | None = None
     phone_invalid: bool = False
     plan_candidates: list[str] = Field(default_factory=list)
+    date_range: DateRange | None = None

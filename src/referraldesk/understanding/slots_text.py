@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
-from .mentions import Context
+from .mentions import Context, Mention
 from .temporal import find_mentions
 from .text import fold
 
@@ -28,15 +28,46 @@ def match_slot_choice(
 ) -> str | None:
     """Return the id of the option the caller picked, or None when none or several fit.
 
-    Each option needs `id` and `start` (ISO 8601 with the site's offset); `label` is
-    not read. A bare digit ("2") is a position only when it is the whole answer.
+    Each option needs `id` and `start` (ISO 8601 with the site's offset); an option's
+    `label` (and `provider`), when given, is matched too, since a channel may send the
+    label of the button the caller pressed. A bare digit ("2") is a position only when
+    it is the whole answer. "el sábado 9 a las 8:30" and "the 14th" name a day of the
+    month, which must match, not only the weekday.
     """
     if not options:
         return None
+    labelled = _by_label(text, options)
+    if labelled is not None:
+        return labelled
     index = _position(text, len(options))
     if index is not None:
         return str(options[index]["id"])
-    return _by_day_and_time(text, options, lang, now)
+    fitting = _by_day_and_time(text, options, lang, now)
+    if len(fitting) > 1:
+        fitting = _by_provider(text, options, fitting)
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def _by_label(text: str, options: Sequence[Mapping[str, Any]]) -> str | None:
+    said = fold(text)
+    hits = [str(o["id"]) for o in options if o.get("label") and fold(str(o["label"])) == said]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _by_provider(text: str, options: Sequence[Mapping[str, Any]], fitting: list[str]) -> list[str]:
+    """Of the options that fit the day and time, those whose provider the caller named."""
+    said = fold(text)
+    named = [
+        str(o["id"])
+        for o in options
+        if str(o["id"]) in fitting and _names_provider(said, str(o.get("provider") or ""))
+    ]
+    return named or fitting
+
+
+def _names_provider(said: str, provider: str) -> bool:
+    words = [w for w in re.findall(r"[a-z]{3,}", fold(provider)) if w not in ("dra", "md")]
+    return bool(words) and all(re.search(rf"\b{w}\b", said) for w in words[-1:])
 
 
 def _position(text: str, count: int) -> int | None:
@@ -55,24 +86,37 @@ def _position(text: str, count: int) -> int | None:
 
 def _by_day_and_time(
     text: str, options: Sequence[Mapping[str, Any]], lang: str, now: datetime
-) -> str | None:
+) -> list[str]:
+    """The ids of the options on the day and at the time the caller said."""
     mentions = find_mentions(text, Context(now=now, lang=lang))
     weekdays = {m.weekday for m in mentions if m.weekday is not None}
-    dates = {m.date for m in mentions if m.date is not None and m.weekday is None}
+    dates = {m.date for m in mentions if m.date is not None and _names_a_day(m)}
     times = [m.time for m in mentions if m.time is not None]
     if not (weekdays or dates or times):
-        return None
+        return []
+    starts = [datetime.fromisoformat(str(option["start"])) for option in options]
+    # "The 14th" read against today may land in another month than the offer's 14th;
+    # when no offer is on the very date, the day number is what the caller repeated.
+    exact = any(start.date() in dates for start in starts)
     fitting = []
-    for option in options:
-        start = datetime.fromisoformat(str(option["start"]))
+    for option, start in zip(options, starts, strict=True):
         if weekdays and start.weekday() not in weekdays:
             continue
-        if dates and start.date() not in dates:
+        if dates and not _same_day(start.date(), dates, exact=exact):
             continue
         if times and not any(_same_clock(start.time(), said) for said in times):
             continue
         fitting.append(str(option["id"]))
-    return fitting[0] if len(fitting) == 1 else None
+    return fitting
+
+
+def _names_a_day(mention: Mention) -> bool:
+    """A calendar day, not "Tuesday" alone (whose date is only the next Tuesday)."""
+    return mention.weekday is None or "day_of_month" in mention.tags
+
+
+def _same_day(offered: date, said: set[date], *, exact: bool) -> bool:
+    return offered in said if exact else offered.day in {day.day for day in said}
 
 
 def _same_clock(offered: time, said: time) -> bool:

@@ -8,6 +8,7 @@ and nothing about identity changes once the caller is verified.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from referraldesk.conversation.guided import guards
@@ -107,8 +108,9 @@ def take_time_preference(step: Step) -> None:
     frame.clear_time_preference()
     frame.window = heard.window
     frame.dates = list(heard.u.dates)
+    frame.date_range = heard.date_range if not frame.dates else None
     frame.any_time = heard.soonest
-    if not frame.window and frame.dates and not heard.times:
+    if not frame.window and (frame.dates or frame.date_range) and not heard.times:
         # "No, Thursday": a new day keeps the hours already asked for.
         frame.window = kept_window
     if not frame.window and heard.times:
@@ -122,10 +124,51 @@ def take_time_preference(step: Step) -> None:
         }
 
 
+# "Physical therapy for my back": the words after these name the reason for the visit.
+_VOLUNTEERED_REASON = re.compile(
+    r"\b(?:for|because of|due to|por|para)\s+(?P<reason>(?:my|mi|mis|el|la|los|las|a|an|un|una)"
+    r"\s+[^.?!]{3,})",
+    re.IGNORECASE,
+)
+# Who the visit is for is not why: "for my son" is no reason.
+_FAMILY = re.compile(
+    r"^(?:my|mi|mis|a|an|un|una)\s+(?:son|daughter|child|kids?|baby|husband|wife|mom|mother|dad"
+    r"|father|hij[oa]s?|nin[oa]s?|bebe|esposos?|esposa|mama|papa)\b",
+    re.IGNORECASE,
+)
+# Answers that are no reason at all: a yes, a no, a sound.
+_FILLER = re.compile(
+    r"^(?:yes|yeah|yep|no|nope|ok(?:ay)?|sure|um+|uh+|hmm+|si|claro|bueno|pues|este|nada"
+    r"|i don'?t know|no se)$"
+)
+
+
 def _reason(step: Step) -> None:
     frame, heard = step.frame, step.heard
-    if heard is None or frame.awaiting != "reason":
+    if heard is None:
+        return
+    if frame.awaiting != "reason":
+        _volunteered_reason(step)
+        return
+    if heard.intent == "dont_know":
+        frame.reason_asked = True
+        return
+    said = heard.text.strip()
+    if heard.u.yes_no is not None or _FILLER.match(fold(said).strip(" .!?,")):
+        # Asked once more, then let go: a visit is booked without a reason too.
+        frame.reason_asked = frame.reason_retried
+        frame.reason_retried = True
         return
     frame.reason_asked = True
-    if heard.intent != "dont_know":
-        frame.reason = heard.text.strip()[:500]
+    frame.reason = said[:500]
+
+
+def _volunteered_reason(step: Step) -> None:
+    """Keep "for my back" said with the specialty, so the question is not asked."""
+    frame, heard = step.frame, step.heard
+    if heard is None or frame.reason or not heard.u.specialty or frame.awaiting in _FACT_ANSWERS:
+        return
+    found = _VOLUNTEERED_REASON.search(heard.text)
+    if found is None or _FAMILY.match(fold(found.group("reason"))):
+        return
+    frame.reason = found.group("reason").strip(" .,!?")[:500]

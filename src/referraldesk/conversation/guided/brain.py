@@ -48,6 +48,8 @@ class GuidedBrain:
         self._lexicon = lexicon
 
     def start(self, ctx: TurnContext) -> AgentTurn:
+        # The conversation's language, never one read from the record behind the
+        # caller's number: greeting in it would tell the phone's holder about the record.
         frame = Frame.load(None, ctx.language)
         step = Step(ctx, frame, None, Reply(frame.lang))
         if ctx.direction == "outbound":
@@ -80,6 +82,8 @@ def _converse(step: Step) -> None:
     assert heard is not None
     if heard.medical_advice:
         step.reply.say("refuse.medical_advice")
+    if step.frame.transferred and _after_hand_over(step):
+        return
     planner.update_goal(step)
     absorb(step)
     if heard.intent in info.TOPICS and heard.u.yes_no is None and not _answers_pending(step):
@@ -91,6 +95,20 @@ def _converse(step: Step) -> None:
         handoff.offer(step, step.frame.awaiting, key="handoff.dont_know")
         return
     planner.advance(step)
+
+
+def _after_hand_over(step: Step) -> bool:
+    """Once staff have the conversation, stay with that: answer side questions, say
+    goodbye, and otherwise repeat that staff will be in touch. True when handled."""
+    heard = step.heard
+    assert heard is not None
+    if heard.intent in info.TOPICS:
+        return False
+    if heard.no or heard.intent in ("goodbye", "thanks"):
+        wrapup.goodbye(step)
+        return True
+    handoff.already_handed_over(step)
+    return True
 
 
 def _filled(step: Step) -> bool:

@@ -44,8 +44,11 @@ class Frame:
     specialty: str | None = None
     reason: str | None = None
     reason_asked: bool = False
+    reason_retried: bool = False
     window: dict[str, Any] | None = None
     dates: list[str] = field(default_factory=list)
+    # A span the caller named as a whole ("next week"): {"start": ISO, "end": ISO}.
+    date_range: dict[str, str] | None = None
     any_time: bool = False
     appointment_dates: list[str] = field(default_factory=list)
 
@@ -61,6 +64,8 @@ class Frame:
     shown: list[str] = field(default_factory=list)
     chosen: dict[str, Any] | None = None
     outcome: str | None = None
+    # True once a staff task was opened: a conversation hands over once, never twice.
+    transferred: bool = False
 
     # The last agent turn, for "can you repeat that?".
     last_reply: dict[str, Any] | None = None
@@ -83,7 +88,7 @@ class Frame:
 
     @property
     def has_time_preference(self) -> bool:
-        return self.any_time or bool(self.window) or bool(self.dates)
+        return self.any_time or bool(self.window) or bool(self.dates) or bool(self.date_range)
 
     def forget_identity(self) -> None:
         """Drop the name and date of birth after a failed lookup, to ask afresh."""
@@ -104,6 +109,7 @@ class Frame:
         self.pending = None
         self.window = None
         self.dates = []
+        self.date_range = None
         self.any_time = False
         self.specialty = None
         self.appointment_dates = []
@@ -111,4 +117,5 @@ class Frame:
     def clear_time_preference(self) -> None:
         self.window = None
         self.dates = []
+        self.date_range = None
         self.any_time = False

@@ -67,6 +67,12 @@ _PROVIDER_QUESTION = re.compile(
     r".*\b(?:speaks?|habla|hablan|telehealth|video|virtual|telesalud|videollamada)\b"
     r"|\b(?:telehealth|video visits?|virtual visits?|consultas? por video|telesalud)\b"
 )
+_SELF_HARM = _any(
+    r"suicid\w*|kill (?:my|him|her)self|(?:hurt|harm|cut) (?:my|him|her)self|want to die",
+    r"end (?:my|his|her) life|don'?t want to (?:live|be alive)",
+    r"(?:me )?quiero morir|matarme|quitarme la vida|(?:hacerme|hacerse) dano|lastimarme",
+    r"cortarme|no quiero vivir|suicidarme",
+)
 _TELEHEALTH = _any(r"telehealth|video|virtual|online|telemedicine|telesalud|videollamada|en linea")
 
 
@@ -93,6 +99,10 @@ def wants_soonest(text: str) -> bool:
 
 def means_this_number(text: str) -> bool:
     return _finds(_THIS_NUMBER, text)
+
+
+def speaks_of_self_harm(text: str) -> bool:
+    return _finds(_SELF_HARM, text)
 
 
 def mentions_telehealth(text: str) -> bool:

@@ -28,6 +28,8 @@ class Heard:
     none_fit: bool
     soonest: bool
     provider_question: bool = False
+    # Words of self-harm: the emergency reply adds the 988 crisis line.
+    self_harm: bool = False
     # The language a question names ("do your doctors speak Spanish?"), asked or not.
     language_named: str | None = None
 
@@ -63,8 +65,15 @@ class Heard:
         return {"after": window.after, "before": window.before, "weekdays": list(window.weekdays)}
 
     @property
+    def date_range(self) -> dict[str, str] | None:
+        span = self.u.date_range
+        return {"start": span.start, "end": span.end} if span is not None else None
+
+    @property
     def has_time_facts(self) -> bool:
-        return bool(self.window or self.u.dates or self.u.times or self.soonest)
+        return bool(
+            self.window or self.u.dates or self.u.times or self.soonest or self.u.date_range
+        )
 
 
 def hear(text: str, *, lang: str, awaiting: str, now: datetime, lexicon: Lexicon) -> Heard:
@@ -80,4 +89,5 @@ def hear(text: str, *, lang: str, awaiting: str, now: datetime, lexicon: Lexicon
         soonest=guards.wants_soonest(text),
         provider_question=guards.asks_about_providers(text),
         language_named=named_language(text),
+        self_harm=guards.speaks_of_self_harm(text),
     )

@@ -48,7 +48,11 @@ def handle(step: Step) -> bool:
 
 
 def _emergency(step: Step) -> None:
-    step.reply.say("emergency")
+    # Nobody can hang up a web chat or a text thread: there the caller is told to call.
+    on_text = step.ctx.channel in handoff.TEXT_CHANNELS
+    step.reply.say("emergency.text" if on_text else "emergency")
+    if step.heard is not None and step.heard.self_harm:
+        step.reply.say("crisis.988")
     step.reply.act("emergency", reason="caller described an emergency")
     step.reply.end().conclude("emergency", "caller described an emergency")
     step.frame.outcome = "emergency"

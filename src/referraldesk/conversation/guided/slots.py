@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from referraldesk.conversation.guided.frame import Frame
 from referraldesk.conversation.guided.step import Step
 from referraldesk.conversation.phrasebook import (
     join_words,
@@ -20,6 +21,7 @@ from referraldesk.conversation.phrasebook import (
     spoken_datetime,
     with_article,
 )
+from referraldesk.conversation.phrasebook.phrasebook import calendar
 from referraldesk.conversation.turn import Option
 from referraldesk.understanding import match_slot_choice
 
@@ -44,23 +46,31 @@ def search(
     date_from: date | None = None,
     date_to: date | None = None,
     use_dates: bool = True,
+    use_window: bool = True,
 ) -> list[dict[str, Any]]:
-    """Return new slots for the frame's preference, the caller's language first."""
+    """Return new slots for the frame's preference, the caller's language first.
+
+    The caller's days (or the span they named, "next week") bound the search;
+    `date_from` replaces its start and `date_to` caps its end (an urgent referral's
+    target date). `use_dates` / `use_window` False search without the caller's days /
+    hours, for the earliest times that exist at all.
+    """
     frame = step.frame
     wanted = offer_size(step.ctx.channel)
     base: dict[str, Any] = {"specialty": specialty, "limit": SEARCH_LIMIT}
     if frame.plan:
         base["plan"] = frame.plan
-    if frame.window:
+    if frame.window and use_window:
         base["windows"] = [frame.window]
-    days = sorted(date.fromisoformat(d) for d in frame.dates) if use_dates else []
-    start = date_from or (days[0] if days else None)
-    end = date_to or (days[-1] if days else None)
+    first, last = preferred_days(frame) if use_dates else (None, None)
+    start = date_from or first
+    end = min(day for day in (date_to, last) if day is not None) if date_to or last else None
     if start is not None:
         base["date_from"] = start.isoformat()
     if end is not None:
         base["date_to"] = end.isoformat()
     found: list[dict[str, Any]] = []
+    spoken_by_provider = False
     for language in (frame.lang, None):
         arguments = dict(base, language=language) if language else base
         fresh = [slot for slot in _fetch(step, arguments) if slot["id"] not in frame.shown]
@@ -68,9 +78,32 @@ def search(
             slot for slot in spread(fresh, wanted) if slot["id"] not in {s["id"] for s in found}
         ]
         found = found[:wanted]
+        spoken_by_provider = spoken_by_provider or (language is not None and bool(found))
         if len(found) >= wanted:
             break
+    if found and frame.lang != "en" and not spoken_by_provider:
+        _note_language(step, found)
     return sorted(found, key=lambda slot: slot["start"])
+
+
+def _note_language(step: Step, found: list[dict[str, Any]]) -> None:
+    """Say that no provider with these openings speaks the caller's language."""
+    names = list(dict.fromkeys(with_article(slot["provider"], step.lang) for slot in found))
+    wanted = calendar(step.lang)["languages"].get(step.lang, step.lang)
+    step.reply.say("offer.language_note", providers=join_words(names, step.lang), wanted=wanted)
+
+
+def preferred_days(frame: Frame) -> tuple[date | None, date | None]:
+    """The first and last day the caller asked for: their dates, else their span."""
+    if frame.dates:
+        days = sorted(date.fromisoformat(day) for day in frame.dates)
+        return days[0], days[-1]
+    if frame.date_range:
+        return (
+            date.fromisoformat(frame.date_range["start"]),
+            date.fromisoformat(frame.date_range["end"]),
+        )
+    return None, None
 
 
 def spread(slots: list[dict[str, Any]], wanted: int) -> list[dict[str, Any]]:
@@ -121,7 +154,9 @@ def slot_view(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def present(step: Step, slots: list[dict[str, Any]], *, intro: str = "offer.intro") -> None:
+def present(
+    step: Step, slots: list[dict[str, Any]], *, intro: str = "offer.intro", **intro_params: object
+) -> None:
     """Offer `slots`: options on every channel, read aloud briefly on voice."""
     frame, reply, lang = step.frame, step.reply, step.lang
     frame.offered = slots
@@ -132,14 +167,14 @@ def present(step: Step, slots: list[dict[str, Any]], *, intro: str = "offer.intr
     if step.ctx.channel == "voice":
         spoken = [say("offer.spoken_item", lang, **describe(slot, lang)) for slot in slots]
         if intro != "offer.intro":
-            reply.say(intro)
+            reply.say(intro, **intro_params)
         reply.ask("slot_choice", "offer.voice", slots=join_words(spoken, lang))
         return
     listed = "\n".join(
         say("offer.item", lang, n=n, label=option.label)
         for n, option in enumerate(reply.options, 1)
     )
-    reply.say(intro)
+    reply.say(intro, **intro_params)
     reply.parts.append(listed)
     reply.ask("slot_choice", "offer.ask")
 
@@ -174,11 +209,21 @@ def pick(step: Step) -> dict[str, Any] | None:
     frame, heard = step.frame, step.heard
     if heard is None or not frame.offered:
         return None
-    return choose_among(step, frame.offered)
+    labels = [option.label for option in options_of(frame.offered, step.lang)]
+    return choose_among(step, frame.offered, labels)
 
 
-def choose_among(step: Step, offered: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Return the item of `offered` (each with id and local ISO start) the caller named."""
+def choose_among(
+    step: Step, offered: list[dict[str, Any]], labels: list[str] | None = None
+) -> dict[str, Any] | None:
+    """Return the item of `offered` (each with id and local ISO start) the caller named.
+
+    `labels` are the options' labels as shown: a channel may send the label of the
+    button pressed, or the runtime the label of the number typed.
+    """
     assert step.heard is not None
-    chosen_id = match_slot_choice(step.heard.text, offered, step.lang, step.local_now())
+    named = [
+        dict(item, label=label) for item, label in zip(offered, labels or [], strict=False)
+    ] or offered
+    chosen_id = match_slot_choice(step.heard.text, named, step.lang, step.local_now())
     return next((item for item in offered if item["id"] == chosen_id), None)

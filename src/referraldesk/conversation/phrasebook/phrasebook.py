@@ -9,6 +9,7 @@ at 7:00 AM" and "martes 10 de marzo a las 7:00 a. m." come from data, not code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
@@ -70,7 +71,13 @@ def say(key: str, lang: str, **params: object) -> str:
     missing = [name for name in template.params if name not in params]
     if missing:
         raise KeyError(f"phrase {key!r} needs params {', '.join(missing)}; pass them to say()")
-    return template.text.format(**{name: params[name] for name in template.params})
+    text = template.text.format(**{name: params[name] for name in template.params})
+    # A value ending in an abbreviation ("12:00 p. m.") before the sentence's own full
+    # stop would read "p. m.."; an ellipsis ("...") is left alone.
+    return _DOUBLE_STOP.sub(".", text)
+
+
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 
 
 def spoken_time(value: time, lang: str) -> str:
@@ -120,7 +127,7 @@ def short_slot_label(value: datetime, provider: str, lang: str) -> str:
         day=value.day,
         time=spoken_time(value.time(), lang),
     )
-    return f"{when} — {provider}" if provider else when
+    return f"{when} — {provider_name(provider, lang)}" if provider else when
 
 
 def join_words(items: list[str], lang: str, conjunction: str = "and") -> str:
@@ -145,12 +152,30 @@ def _euphonic(word: str, following: str, lang: str) -> str:
     return word
 
 
+def provider_name(provider: str, lang: str) -> str:
+    """A provider's name with the title each language uses: the directory writes a
+    woman doctor "Dra.", which Spanish keeps and English says "Dr."."""
+    if lang != "es" and provider.startswith("Dra. "):
+        return f"Dr. {provider[5:]}"
+    return provider
+
+
 def with_article(provider: str, lang: str) -> str:
     """Return a provider's name as it follows "with": Spanish puts el/la before a title."""
     if lang != "es":
-        return provider
+        return provider_name(provider, lang)
     if provider.startswith("Dra."):
         return f"la {provider}"
     if provider.startswith("Dr."):
         return f"el {provider}"
     return provider
+
+
+def holiday_name(name: str, lang: str) -> str:
+    """A closure's name (the directory writes it in English) in `lang`."""
+    return str(calendar(lang).get("holidays", {}).get(name, name))
+
+
+def plan_name(name: str, lang: str) -> str:
+    """A plan's name as said in `lang`: plan names stay, "Self-pay" is translated."""
+    return str(calendar(lang).get("plans", {}).get(name, name))

@@ -51,22 +51,36 @@ def offer(step: Step) -> None:
         slots.present(step, found, intro="offer.more" if frame.shown else "offer.intro")
         return
     if target is not None:
-        handoff.transfer(
-            step,
-            "urgent referral, no slot in window",
-            key="transfer.urgent",
-            urgency="soon",
-            date=spoken_date(target, step.lang),
-        )
+        _offer_by_target(step, target)
         return
-    if frame.dates:
-        nearby = slots.search(
-            step, specialty=specialty, date_from=date.fromisoformat(frame.dates[0]), use_dates=False
-        )
+    first_day, _ = slots.preferred_days(frame)
+    if first_day is not None:
+        nearby = slots.search(step, specialty=specialty, date_from=first_day, use_dates=False)
         if nearby:
             slots.present(step, nearby, intro="offer.nearest")
             return
     _nothing_fits(step)
+
+
+def _offer_by_target(step: Step, target: date) -> None:
+    """An urgent referral: the earliest times by its target date, whatever was asked;
+    a person only when there are none at all."""
+    frame = step.frame
+    specialty = frame.specialty or ""
+    earliest = slots.search(
+        step, specialty=specialty, date_to=target, use_dates=False
+    ) or slots.search(step, specialty=specialty, date_to=target, use_dates=False, use_window=False)
+    said = spoken_date(target, step.lang)
+    if earliest:
+        first_day, _ = slots.preferred_days(frame)
+        late = first_day is not None and first_day > target
+        frame.clear_time_preference()
+        intro = "offer.urgent_after_target" if late else "offer.urgent_earliest"
+        slots.present(step, earliest, intro=intro, date=said)
+        return
+    handoff.transfer(
+        step, "urgent referral, no slot in window", key="transfer.urgent", urgency="soon", date=said
+    )
 
 
 def _nothing_fits(step: Step) -> None:

@@ -4,6 +4,7 @@ of asking the same thing a third time."""
 from __future__ import annotations
 
 from referraldesk.conversation.guided.step import Step, tool_actions
+from referraldesk.conversation.phrasebook import templates
 
 # What the staff worklist reads; short, and free of patient details.
 _GOAL_WORDS = {
@@ -15,6 +16,10 @@ _GOAL_WORDS = {
 }
 
 
+# Channels where nobody can be put through: staff call or text back instead.
+TEXT_CHANNELS = frozenset({"chat", "sms"})
+
+
 def transfer(
     step: Step,
     reason: str,
@@ -23,11 +28,22 @@ def transfer(
     urgency: str = "routine",
     **params: object,
 ) -> None:
-    """Say `key`, open a staff task with `reason`, and hand the conversation over."""
+    """Say `key`, open a staff task with `reason`, and hand the conversation over.
+
+    A conversation opens one staff task at most: once handed over, another reason to
+    hand over only repeats that staff will be in touch. On a text channel nobody is
+    put through, so the caller hears that staff will call or text back.
+    """
+    if step.frame.transferred:
+        already_handed_over(step)
+        return
     outcome = step.call(
         "transfer_to_staff", reason=reason[:200], urgency=urgency, summary=_summary(step, reason)
     )
-    step.reply.say(key, **params)
+    step.frame.transferred = True
+    text_key = f"{key}.text"
+    on_text = step.ctx.channel in TEXT_CHANNELS and text_key in templates(step.lang)
+    step.reply.say(text_key if on_text else key, **params)
     for action in tool_actions(outcome):
         if action.get("type") == "transfer":
             extra = {
@@ -42,6 +58,12 @@ def transfer(
     step.reply.pending = None
     step.reply.conclude("transferred", reason)
     step.frame.outcome = "transferred"
+
+
+def already_handed_over(step: Step) -> None:
+    """After the hand-over: staff will be in touch; anything else meanwhile?"""
+    step.frame.goal = None
+    step.reply.ask("anything_else", "transfer.pending")
 
 
 def _summary(step: Step, reason: str) -> str:

@@ -3,14 +3,23 @@ services and providers. Nothing here reads patient data."""
 
 from __future__ import annotations
 
-from datetime import time
+import re
+from datetime import date, time, timedelta
 from typing import Any
 
 from referraldesk.conversation.guided import guards
 from referraldesk.conversation.guided.flows.referral import specialty_label
 from referraldesk.conversation.guided.step import Step
-from referraldesk.conversation.phrasebook import join_words, say, spoken_time
-from referraldesk.conversation.phrasebook.phrasebook import calendar
+from referraldesk.conversation.phrasebook import (
+    join_words,
+    plan_name,
+    provider_name,
+    say,
+    spoken_date,
+    spoken_time,
+)
+from referraldesk.conversation.phrasebook.phrasebook import calendar, holiday_name
+from referraldesk.understanding.text import fold
 
 TOPICS = frozenset(
     {"hours", "location", "provider_question", "plans_question", "services_question"}
@@ -36,13 +45,31 @@ def _sites(step: Step) -> list[dict[str, Any]]:
 
 
 def _asked_weekdays(step: Step) -> list[int]:
+    """Weekdays asked about as such: "on Saturdays", or "Saturday" with no date."""
     heard = step.heard
     if heard is None:
         return []
     window = heard.window or {}
     days = [WEEKDAY_KEYS.index(day) for day in window.get("weekdays") or [] if day in WEEKDAY_KEYS]
-    days += [day.weekday() for day in heard.dates]
+    days += [day.weekday() for day in heard.dates if _bare_weekday(heard.text, day)]
     return sorted(set(days))
+
+
+def _asked_dates(step: Step) -> list[date]:
+    """Calendar days asked about: "December 24", "Christmas", "tomorrow"."""
+    heard = step.heard
+    if heard is None:
+        return []
+    return [day for day in heard.dates if not _bare_weekday(heard.text, day)]
+
+
+def _bare_weekday(text: str, day: date) -> bool:
+    """True when `day` came from a weekday name alone ("on Saturday"), not a calendar date."""
+    said = fold(text)
+    if re.search(r"\d", said):
+        return False
+    names = {fold(calendar(lang)["weekdays"][day.weekday()]) for lang in ("en", "es")}
+    return any(re.search(rf"\b{name}", said) for name in names)
 
 
 def _clock(value: str, lang: str) -> str:
@@ -51,14 +78,79 @@ def _clock(value: str, lang: str) -> str:
 
 def _hours(step: Step) -> None:
     sites = _sites(step)
-    days = _asked_weekdays(step)
-    if days:
-        for day in days:
-            _hours_on(step, sites, day)
+    dates, days = _asked_dates(step), _asked_weekdays(step)
+    for day in dates:
+        _hours_on_date(step, sites, day)
+    for weekday in days:
+        closure = _closure_on(sites, _next(step, weekday))
+        if closure is not None:
+            _closed_on(step, _next(step, weekday), closure)
+        else:
+            _hours_on(step, sites, weekday)
+    if dates or days:
         return
     for site in sites:
         spans = _grouped_spans(site.get("hours", []), step.lang)
         step.reply.say("hours.site", site=site["name"], spans=join_words(spans, step.lang))
+
+
+def _next(step: Step, weekday: int) -> date:
+    today = step.local_now().date()
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+def _closure_on(sites: list[dict[str, Any]], day: date) -> str | None:
+    """The name of a closure covering `day` at every site (a holiday), else None."""
+    names = [
+        next(
+            (
+                c["name"]
+                for c in site.get("closures", [])
+                if c["starts_on"] <= day.isoformat() <= c["ends_on"]
+            ),
+            None,
+        )
+        for site in sites
+    ]
+    return names[0] if names and all(names) else None
+
+
+def _closed_on(step: Step, day: date, closure: str) -> None:
+    step.reply.say(
+        "hours.date_closed",
+        date=spoken_date(day, step.lang),
+        holiday=holiday_name(closure, step.lang),
+    )
+
+
+def _hours_on_date(step: Step, sites: list[dict[str, Any]], day: date) -> None:
+    """Hours on one calendar day: closed for a holiday, or that weekday's hours."""
+    closure = _closure_on(sites, day)
+    if closure is not None:
+        _closed_on(step, day, closure)
+        return
+    key = WEEKDAY_KEYS[day.weekday()]
+    open_sites = [
+        (site["name"], span)
+        for site in sites
+        for span in site.get("hours", [])
+        if span["weekday"] == key
+        and not any(
+            c["starts_on"] <= day.isoformat() <= c["ends_on"] for c in site.get("closures", [])
+        )
+    ]
+    said = spoken_date(day, step.lang)
+    if not open_sites:
+        step.reply.say("hours.date_shut", date=said)
+        return
+    for name, span in open_sites:
+        step.reply.say(
+            "hours.date_open",
+            date=said,
+            site=name,
+            opens=_clock(span["opens"], step.lang),
+            closes=_clock(span["closes"], step.lang),
+        )
 
 
 def _hours_on(step: Step, sites: list[dict[str, Any]], weekday: int) -> None:
@@ -145,20 +237,28 @@ def _providers(step: Step) -> None:
 
 
 def _names(providers: list[dict[str, Any]], lang: str) -> str:
-    return join_words([p["name"] for p in providers[:MAX_NAMES]], lang)
+    return join_words([provider_name(p["name"], lang) for p in providers[:MAX_NAMES]], lang)
 
 
 def _plans(step: Step) -> None:
+    """Answer the plan asked about ("¿aceptan Medi-Cal?": which Medi-Cal plans), or list all."""
     heard = step.heard
     plan = heard.u.plan if heard else None
     if plan:
         takes = _directory(step, plan=plan)
-        step.reply.say("plans.accepted" if takes else "plans.not_accepted", plan=plan)
+        key = "plans.accepted" if takes else "plans.not_accepted"
+        step.reply.say(key, plan=plan_name(plan, step.lang))
         return
-    names: dict[str, None] = {}
+    accepted: dict[str, None] = {}
     for provider in _directory(step):
-        names.update(dict.fromkeys(provider.get("plans", [])))
-    step.reply.say("plans.list", plans=join_words(sorted(names), step.lang))
+        accepted.update(dict.fromkeys(provider.get("plans", [])))
+    candidates = [name for name in (heard.u.plan_candidates if heard else []) if name in accepted]
+    if candidates:
+        named = [plan_name(name, step.lang) for name in candidates]
+        step.reply.say("plans.accepted_some", plans=join_words(named, step.lang))
+        return
+    named = [plan_name(name, step.lang) for name in sorted(accepted)]
+    step.reply.say("plans.list", plans=join_words(named, step.lang))
 
 
 def _services(step: Step) -> None:

@@ -43,7 +43,7 @@ def _asked_what_is_missing(step: Step) -> bool:
     elif not frame.specialty:
         reply.ask("specialty", "ask.specialty")
     elif frame.reason is None and not frame.reason_asked:
-        reply.ask("reason", "ask.reason")
+        reply.ask("reason", "ask.reason.again" if frame.reason_retried else "ask.reason")
     else:
         return False
     return True

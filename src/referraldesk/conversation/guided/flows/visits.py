@@ -101,22 +101,40 @@ def _options(appointments: list[dict[str, Any]], lang: str) -> list[Option]:
 
 
 def on_pick(step: Step) -> bool:
-    """The caller says which appointment; the planner goes on once one is known."""
+    """The caller says which appointment ("the second", "the pulmonology one", "la del
+    14 de diciembre", "the one on Tuesday"); the planner goes on once one is known,
+    after saying which one it took."""
     frame, heard = step.frame, step.heard
     assert heard is not None
     options = _options(frame.candidates, step.lang)
-    chosen = choose_among(step, frame.candidates)
-    if chosen is None and len(heard.dates) == 1:
-        day = heard.dates[0].isoformat()
-        same_day = [a for a in frame.candidates if a["start"][:10] == day]
-        chosen = same_day[0] if len(same_day) == 1 else None
+    chosen = choose_among(step, frame.candidates, [option.label for option in options])
+    if chosen is None:
+        chosen = _by_words(step, frame.candidates)
     if chosen is None:
         step.reply.options = options
         step.reply.ask("slot_choice", "appointment.which_again", pending="appointment")
         return True
     frame.appointment = chosen
     frame.candidates = []
+    if frame.goal != "cancel":
+        # Cancelling reads the appointment back in its own question.
+        described = describe(chosen, step.lang)
+        described.pop("location")
+        step.reply.say("appointment.chosen", **described)
     return False
+
+
+def _by_words(step: Step, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The one candidate of the specialty and the days the caller named, if one fits."""
+    heard = step.heard
+    assert heard is not None
+    found = candidates
+    if heard.u.dates:
+        found = _on_days(found, list(heard.u.dates))
+    if heard.u.specialty:
+        found = [a for a in found if a.get("specialty") == heard.u.specialty]
+    named = bool(heard.u.dates or heard.u.specialty)
+    return found[0] if named and len(found) == 1 else None
 
 
 def answer(step: Step) -> None:
