@@ -1,0 +1,223 @@
+"""A phone call as a conversation: both transports (Gather and ConversationRelay) come here.
+
+The call's state is the conversation row whose `external_id` is Twilio's CallSid, so
+any instance can serve any webhook. A caller answer is keyed by the CallSid and the
+sequence number of the agent turn it answers ("CA...:3"): Twilio retrying a webhook,
+or a relay reconnecting, gets the stored answer and plays nothing twice.
+
+What the phone says is the engine's reply plus the phone's own words around it: the
+recording notice and the language keys at the greeting, the read-back of a keyed or
+spoken date of birth or phone number, and which keys work for the next answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referraldesk.clock import now
+from referraldesk.conversation import runtime, store
+from referraldesk.conversation.turn import Action, AgentTurn
+from referraldesk.errors import InvalidArgument, NotFound
+from referraldesk.logging import get_logger
+from referraldesk.models import Conversation, Practice, Turn
+from referraldesk.patients.phones import normalize_phone
+from referraldesk.practice.policy import current_policy
+from referraldesk.voice import keys
+from referraldesk.voice.hints import key_hint
+from referraldesk.voice.phrases import line
+from referraldesk.voice.readback import readback
+
+log = get_logger(__name__)
+
+CHANNEL = "voice"
+ENDING_ACTIONS = frozenset({"end", "transfer", "emergency"})
+
+
+@dataclass(frozen=True)
+class Said:
+    """One caller answer as Twilio reported it; neither speech nor keys is silence."""
+
+    speech: str = ""
+    digits: str = ""
+    confidence: float | None = None
+
+    @property
+    def silent(self) -> bool:
+        return not self.speech.strip() and not self.digits.strip()
+
+
+@dataclass(frozen=True)
+class VoiceTurn:
+    """An agent turn as the phone plays it: `seq` keys the caller's next answer."""
+
+    conversation_id: str
+    turn: AgentTurn
+    spoken: str
+    seq: int
+    first: bool = False  # the greeting: keys 1/2 pick the language
+
+    @property
+    def language(self) -> str:
+        return self.turn.language
+
+    @property
+    def ends_call(self) -> bool:
+        return any(action.type in ENDING_ACTIONS for action in self.turn.actions)
+
+    def action(self, kind: str) -> Action | None:
+        return next((action for action in self.turn.actions if action.type == kind), None)
+
+
+def find_call(session: Session, call_sid: str) -> Conversation | None:
+    """The conversation of this call, if it was answered by the agent."""
+    if not call_sid:
+        return None
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.channel == CHANNEL, Conversation.external_id == call_sid)
+        .limit(1)
+    ).first()
+
+
+def require_call(session: Session, call_sid: str) -> Conversation:
+    conversation = find_call(session, call_sid)
+    if conversation is None:
+        raise NotFound(
+            f"no call with CallSid {call_sid!r} was answered here; Twilio must call "
+            "POST /twilio/voice first",
+            field="CallSid",
+        )
+    return conversation
+
+
+def open_call(
+    session: Session,
+    *,
+    call_sid: str,
+    caller_phone: str | None,
+    direction: str = "inbound",
+    language: str | None = None,
+    referral_id: str | None = None,
+) -> VoiceTurn:
+    """Answer a call with the agent's greeting; a repeated webhook gets the same greeting."""
+    existing = find_call(session, call_sid)
+    if existing is not None:
+        return greeting(session, existing)
+    conversation, _ = runtime.start_conversation(
+        session,
+        CHANNEL,
+        language=language,
+        caller_phone=_usable_phone(caller_phone),
+        direction=direction,
+        external_id=call_sid,
+        referral_id=referral_id,
+    )
+    # California needs every party's consent; the notice is the first thing said.
+    conversation.recording_disclosed = current_policy(session).record_calls
+    session.flush()
+    return greeting(session, conversation)
+
+
+def greeting(session: Session, conversation: Conversation) -> VoiceTurn:
+    """The first agent turn as spoken: recording notice, greeting, language keys."""
+    row = _first_agent_turn(session, conversation.id)
+    turn = store.as_agent_turn(row)
+    parts = [turn.reply]
+    if conversation.recording_disclosed:
+        parts.insert(0, line("recording", turn.language))
+    inbound = conversation.direction == "inbound"
+    if inbound:
+        parts.append(line("language_keys", turn.language))
+    return VoiceTurn(conversation.id, turn, " ".join(parts), row.seq, first=inbound)
+
+
+def current(session: Session, conversation_id: str) -> VoiceTurn:
+    """The last agent turn as spoken (for a reprompt), without a read-back."""
+    row = store.last_agent_turn(session, conversation_id)
+    if row is None:
+        raise NotFound(f"conversation {conversation_id!r} has no agent turn yet")
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is not None and row.seq == _first_agent_turn(session, conversation_id).seq:
+        return greeting(session, conversation)
+    turn = store.as_agent_turn(row)
+    return VoiceTurn(conversation_id, turn, _with_key_hint(turn.reply, turn), row.seq)
+
+
+def answer(
+    session: Session, conversation: Conversation, said: Said, *, answering: int
+) -> VoiceTurn:
+    """Play the caller's answer to agent turn `answering`; returns what to say next."""
+    previous = current(session, conversation.id)
+    text = _caller_text(said, previous)
+    turn = runtime.handle_message(
+        session,
+        conversation.id,
+        text,
+        external_id=f"{conversation.external_id}:{answering}",
+        confidence=said.confidence,
+    )
+    row = store.last_agent_turn(session, conversation.id)
+    seq = row.seq if row is not None else answering
+    echo = readback(
+        text,
+        awaiting=previous.turn.awaiting,
+        reply=turn.reply,
+        language=turn.language,
+        at=_local_now(session),
+    )
+    spoken = _with_key_hint(" ".join(part for part in (echo, turn.reply) if part), turn)
+    return VoiceTurn(conversation.id, turn, spoken, seq)
+
+
+def _caller_text(said: Said, previous: VoiceTurn) -> str:
+    language = previous.language
+    if said.digits.strip():
+        return keys.keyed_text(
+            said.digits,
+            awaiting=previous.turn.awaiting,
+            language=language,
+            first_answer=previous.first,
+        )
+    if previous.first:
+        return keys.language_pick(said.speech, language)
+    return said.speech
+
+
+def _with_key_hint(reply: str, turn: AgentTurn) -> str:
+    if any(action.type in ENDING_ACTIONS for action in turn.actions):
+        return reply
+    hint = key_hint(turn.awaiting)
+    return f"{reply} {line(hint, turn.language)}" if hint else reply
+
+
+def _first_agent_turn(session: Session, conversation_id: str) -> Turn:
+    row = session.scalars(
+        select(Turn)
+        .where(Turn.conversation_id == conversation_id, Turn.speaker == "agent")
+        .order_by(Turn.seq)
+        .limit(1)
+    ).first()
+    if row is None:
+        raise NotFound(f"conversation {conversation_id!r} has no greeting")
+    return row
+
+
+def _local_now(session: Session) -> datetime:
+    zone = session.scalar(select(Practice.timezone).limit(1)) or "America/Los_Angeles"
+    return now().astimezone(ZoneInfo(zone))
+
+
+def _usable_phone(phone: str | None) -> str | None:
+    # Withheld caller ids arrive as words ("Anonymous", "+266696687"): keep no number then.
+    if not phone:
+        return None
+    try:
+        return normalize_phone(phone)
+    except InvalidArgument:
+        log.info("caller_id_unusable")
+        return None

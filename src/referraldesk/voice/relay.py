@@ -1,0 +1,252 @@
+"""The streaming transport: Twilio ConversationRelay's WebSocket protocol.
+
+Twilio speaks and transcribes; we exchange JSON messages with it
+(https://www.twilio.com/docs/voice/conversationrelay/websocket-messages):
+
+- in: `setup` (callSid ...), `prompt` (voicePrompt, lang, last), `dtmf` (digit),
+  `interrupt` (utteranceUntilInterrupt), `error` (description);
+- out: `text` (token, last, lang), `language` (ttsLanguage, transcriptionLanguage),
+  `end` (handoffData).
+
+The greeting is the ConversationRelay welcomeGreeting, so the socket starts with the
+caller's first answer. Keys arrive one at a time; a date of birth (8) or a phone
+number (10) is collected until complete or #. A reply cut off by the caller is marked
+interrupted with what was heard of it. An ending turn ends the session with
+`handoffData` naming only ids and counters; the Connect action (`relay_done`) then
+says the last words and hangs up or rings staff, so no farewell is cut short.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referraldesk.conversation import store
+from referraldesk.logging import get_logger
+from referraldesk.models import Conversation, Turn
+from referraldesk.voice import calls, hours, silence
+from referraldesk.voice.calls import Said, VoiceTurn
+from referraldesk.voice.handoff import Handoff, after_turn
+from referraldesk.voice.hints import listening_for
+from referraldesk.voice.twiml import voice_for
+
+log = get_logger(__name__)
+
+Message = dict[str, Any]
+T = TypeVar("T")
+
+# Quiet seconds after the agent has finished speaking that count as silence; the
+# agent's own speech is estimated at WORDS_PER_SECOND.
+SILENCE_SECONDS = 8.0
+WORDS_PER_SECOND = 2.5
+
+
+class RelayCall:
+    """One ConversationRelay session: each message in, the messages to send back out.
+
+    Every message is its own unit of work: `sessions()` opens a database session, the
+    message's changes are committed before the answer goes out.
+    """
+
+    def __init__(self, sessions: Callable[[], Session]) -> None:
+        self.sessions = sessions
+        self.conversation_id: str | None = None
+        self.language = "en"
+        self.keys = ""
+        self.quiet = 0
+        self.ended = False
+        self.last_words = 0
+
+    @property
+    def silence_seconds(self) -> float:
+        """How long to wait for the caller before it counts as silence."""
+        return SILENCE_SECONDS + self.last_words / WORDS_PER_SECOND
+
+    def handle_text(self, raw: str) -> list[Message]:
+        """One WebSocket text frame from Twilio; frames that are not JSON are ignored."""
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            log.warning("relay_message_unreadable")
+            return []
+        return self.handle(message) if isinstance(message, dict) else []
+
+    def handle(self, message: Message) -> list[Message]:
+        kind = message.get("type")
+        if kind == "setup":
+            return self._unit(lambda session: self._setup(session, message))
+        if self.ended or self.conversation_id is None:
+            return []
+        if kind == "prompt":
+            return self._prompt(message)
+        if kind == "dtmf":
+            return self._dtmf(message)
+        if kind == "interrupt":
+            return self._unit(lambda session: self._interrupt(session, message))
+        if kind == "error":
+            # The description may quote a message we sent (the agent's words): not logged.
+            log.warning("relay_error", conversation_id=self.conversation_id)
+        return []
+
+    def on_silence(self) -> list[Message]:
+        """The caller said nothing for `silence_seconds`: reprompt, offer a person, connect."""
+        if self.ended or self.conversation_id is None:
+            return []
+        self.quiet += 1
+        return self._unit(self._silence)
+
+    def _setup(self, session: Session, message: Message) -> list[Message]:
+        conversation = calls.find_call(session, str(message.get("callSid", "")))
+        if conversation is None or conversation.status != "active":
+            log.warning("relay_without_call")
+            self.ended = True
+            return [end_message(None)]
+        self.conversation_id = conversation.id
+        self.language = conversation.language
+        log.info("relay_connected", conversation_id=conversation.id)
+        return []
+
+    def _prompt(self, message: Message) -> list[Message]:
+        text = str(message.get("voicePrompt") or "")
+        if message.get("last") is False or not text.strip():
+            return []
+        self.keys = ""
+        return self._answer(Said(speech=text))
+
+    def _dtmf(self, message: Message) -> list[Message]:
+        digit = str(message.get("digit") or "")
+        if not digit:
+            return []
+        self.keys += digit
+        wanted = self._unit(self._digits_wanted)
+        if digit != "#" and wanted and len(self.keys) < wanted:
+            return []
+        keys, self.keys = self.keys, ""
+        return self._answer(Said(digits=keys)) if keys.strip("#") else []
+
+    def _digits_wanted(self, session: Session) -> int:
+        played = calls.current(session, self._conversation_id())
+        listening = listening_for(played.turn.awaiting, played.language, first_answer=played.first)
+        return listening.num_digits or 1
+
+    def _interrupt(self, session: Session, message: Message) -> list[Message]:
+        heard = str(message.get("utteranceUntilInterrupt") or "")
+        row = store.mark_interrupted(session, self._conversation_id(), heard)
+        log.info("reply_interrupted", conversation_id=self.conversation_id, seq=_seq(row))
+        return []
+
+    def _answer(self, said: Said) -> list[Message]:
+        self.quiet = 0
+
+        def play(session: Session) -> list[Message]:
+            conversation = self._conversation(session)
+            answering = calls.current(session, conversation.id).seq
+            played = calls.answer(session, conversation, said, answering=answering)
+            handoff = after_turn(session, conversation, played)
+            return self._speak(played, handoff)
+
+        return self._unit(play)
+
+    def _silence(self, session: Session) -> list[Message]:
+        conversation = self._conversation(session)
+        step = silence.on_silence(session, conversation, self.quiet)
+        if step.handoff is not None:
+            return self._speak(step.played, step.handoff)
+        return self._say(step.spoken, step.played.language)
+
+    def _speak(self, played: VoiceTurn, handoff: Handoff | None) -> list[Message]:
+        if handoff is not None:
+            self.ended = True
+            return [end_message(handoff)]
+        return self._say(played.spoken, played.language)
+
+    def _say(self, spoken: str, language: str) -> list[Message]:
+        messages: list[Message] = []
+        code = voice_for(language).code
+        if language != self.language:
+            self.language = language
+            messages.append(
+                {"type": "language", "ttsLanguage": code, "transcriptionLanguage": code}
+            )
+        messages.append({"type": "text", "token": spoken, "last": True, "lang": code})
+        self.last_words = len(spoken.split())
+        return messages
+
+    def _unit(self, work: Callable[[Session], T]) -> T:
+        session = self.sessions()
+        try:
+            result = work(session)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _conversation(self, session: Session) -> Conversation:
+        conversation = session.get(Conversation, self._conversation_id())
+        assert conversation is not None, "the relay's conversation vanished mid-call"
+        return conversation
+
+    def _conversation_id(self) -> str:
+        assert self.conversation_id is not None, "a relay message before setup"
+        return self.conversation_id
+
+
+def end_message(handoff: Handoff | None) -> Message:
+    """End the session; `handoffData` carries ids and counters only, never words."""
+    data = (
+        {"kind": "hang_up"}
+        if handoff is None
+        else {
+            "kind": handoff.kind,
+            "lang": handoff.language,
+            "seq": handoff.seq,
+            "closing": handoff.closing,
+            "task_id": handoff.task_id,
+        }
+    )
+    return {"type": "end", "handoffData": json.dumps(data)}
+
+
+def handoff_from(session: Session, conversation: Conversation, raw: str) -> Handoff | None:
+    """The handoff a relay session ended with, rebuilt from its `handoffData`.
+
+    None when there is none (the caller hung up, or the session failed).
+    """
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return None
+    language = _text(data.get("lang")) or conversation.language
+    reply = _reply_at(session, conversation.id, data.get("seq")) or ""
+    closing, task_id = _text(data.get("closing")), _text(data.get("task_id"))
+    number = hours.staff_line(session) if data.get("kind") == "dial" else None
+    if number:
+        return Handoff("dial", language, reply, closing=closing, number=number, task_id=task_id)
+    return Handoff("hang_up", language, reply, closing=closing, task_id=task_id)
+
+
+def _reply_at(session: Session, conversation_id: str, seq: object) -> str | None:
+    if not isinstance(seq, int):
+        return None
+    return session.scalar(
+        select(Turn.text).where(
+            Turn.conversation_id == conversation_id, Turn.seq == seq, Turn.speaker == "agent"
+        )
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _seq(row: Turn | None) -> int | None:
+    return row.seq if row is not None else None

@@ -1,0 +1,111 @@
+"""TwiML the phone channel answers with, built with the twilio library's classes.
+
+Only documented verbs and attributes are used (tests/voice check every response
+against an allow-list): <Gather> with <Say> for turn-based calls,
+<Connect><ConversationRelay> with one <Language> per spoken language for streaming,
+<Dial><Number url=whisper> for transfers, <Say> and <Hangup> to finish.
+https://www.twilio.com/docs/voice/twiml
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twilio.twiml.voice_response import Connect, Dial, Gather, VoiceResponse
+
+from referraldesk.voice.hints import Listening
+
+# Seconds the staff line rings before the transfer counts as not answered.
+DIAL_TIMEOUT_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one language is spoken: the <Say> voice and the ConversationRelay voice."""
+
+    code: str  # BCP 47, as Gather, Say and ConversationRelay take it
+    say_voice: str
+    relay_provider: str
+    relay_voice: str
+
+
+VOICES = {
+    "en": Voice("en-US", "Polly.Joanna-Neural", "Amazon", "Joanna-Neural"),
+    "es": Voice("es-MX", "Polly.Mia-Neural", "Amazon", "Mia-Neural"),
+}
+
+
+def voice_for(language: str) -> Voice:
+    return VOICES["es" if language == "es" else "en"]
+
+
+def gather(spoken: str, language: str, *, action: str, listening: Listening) -> str:
+    """Say `spoken` and listen for speech or keys; an empty result still posts `action`."""
+    voice = voice_for(language)
+    response = VoiceResponse()
+    ask = Gather(
+        input="speech dtmf",
+        action=action,
+        method="POST",
+        language=voice.code,
+        speech_timeout="auto",
+        timeout=listening.timeout_seconds,
+        num_digits=listening.num_digits,
+        finish_on_key=listening.finish_on_key,
+        hints=listening.speech_hints,
+        action_on_empty_result=True,
+    )
+    ask.say(spoken, voice=voice.say_voice, language=voice.code)
+    response.append(ask)
+    return str(response)
+
+
+def relay(greeting: str, language: str, *, url: str, action: str, hints: str | None) -> str:
+    """Hand the call to ConversationRelay, greeting first; `action` gets the call back."""
+    voice = voice_for(language)
+    response = VoiceResponse()
+    connect = Connect(action=action, method="POST")
+    session = connect.conversation_relay(
+        url=url,
+        language=voice.code,
+        welcome_greeting=greeting,
+        welcome_greeting_interruptible="any",
+        interruptible="any",
+        dtmf_detection=True,
+        hints=hints,
+    )
+    for each in VOICES.values():
+        session.language(code=each.code, tts_provider=each.relay_provider, voice=each.relay_voice)
+    response.append(connect)
+    return str(response)
+
+
+def dial(spoken: str | None, language: str, *, number: str, whisper: str, action: str) -> str:
+    """Say `spoken`, then ring `number`; staff hear `whisper` first, `action` gets the result."""
+    response = VoiceResponse()
+    if spoken:
+        _say(response, spoken, language)
+    call = Dial(action=action, method="POST", timeout=DIAL_TIMEOUT_SECONDS)
+    call.number(number, url=whisper, method="POST")
+    response.append(call)
+    return str(response)
+
+
+def say_and_hang_up(spoken: str, language: str) -> str:
+    response = VoiceResponse()
+    if spoken:
+        _say(response, spoken, language)
+    response.hangup()
+    return str(response)
+
+
+def whisper(spoken: str) -> str:
+    """What the staff member hears before the caller is connected (English)."""
+    response = VoiceResponse()
+    _say(response, spoken, "en")
+    return str(response)
+
+
+def _say(response: VoiceResponse, spoken: str, language: str) -> None:
+    voice = voice_for(language)
+    response.say(spoken, voice=voice.say_voice, language=voice.code)
