@@ -311,3 +311,21 @@ def test_it_says_nothing_of_language_when_a_spanish_speaking_provider_fits(
 
     assert "no veo un proveedor que hable" not in turn.reply
     assert turn.awaiting == "slot_choice"
+
+
+def test_a_pick_by_its_label_does_not_switch_the_language(
+    dialogue: Callable[..., Dialogue], practice: FakePractice
+) -> None:
+    patient = practice.add_patient("Rosa", ["Díaz"], "1970-01-02", language="en")
+    practice.add_referral(patient, "dermatology")
+    talk = dialogue(language="en")
+    talk.say("I need an appointment")
+    talk.say("Rosa Díaz")
+    talk.say("January 2 1970")
+    offer = talk.say("any time")
+    assert offer.options, offer.reply
+
+    picked = talk.say(offer.options[0].label)
+
+    assert picked.language == "en"
+    assert picked.awaiting == "confirm"

@@ -8,6 +8,8 @@ English conversation is not a switch to Spanish.
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 
 from referraldesk.conversation.guided.step import Step
@@ -32,6 +34,10 @@ def follow(step: Step) -> None:
             _switch(step, wanted)
             step.reply.say("language.switched")
         return
+    if _is_an_offered_label(frame.offered, heard.text):
+        # A pick by key or button arrives as the option's label ("… — Dra. Sofía
+        # Villanueva"); the words are ours, not evidence of the caller's language.
+        return
     spoken = heard.u.language
     if spoken == frame.lang or spoken not in ("en", "es") or frame.lang_locked:
         return
@@ -44,3 +50,8 @@ def follow(step: Step) -> None:
 def _switch(step: Step, lang: str) -> None:
     step.frame.lang = lang
     step.reply.lang = lang
+
+
+def _is_an_offered_label(offered: list[dict[str, Any]], text: str) -> bool:
+    said = text.strip().casefold()
+    return any(str(option.get("label", "")).strip().casefold() == said for option in offered)
