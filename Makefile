@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The demo login `make run` creates; set your own with make run DEMO_ADMIN_PASSWORD=...
+DEMO_ADMIN_EMAIL ?= admin@example.org
+DEMO_ADMIN_PASSWORD ?= demo-admin-password
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: run test install lint bench clean migration
@@ -17,6 +20,9 @@ install: $(STAMP)
 run: install
 	$(BIN)/referraldesk db upgrade
 	$(BIN)/referraldesk practice load --demo
+	printf '%s\n' '$(DEMO_ADMIN_PASSWORD)' | $(BIN)/referraldesk user create --role admin \
+		--password-stdin --exist-ok $(DEMO_ADMIN_EMAIL)
+	@echo "dashboard: http://127.0.0.1:8000/admin  ($(DEMO_ADMIN_EMAIL) / $(DEMO_ADMIN_PASSWORD); change it)"
 	$(BIN)/referraldesk serve --host 127.0.0.1 --port 8000
 
 test: install

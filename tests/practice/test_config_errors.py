@@ -16,8 +16,14 @@ from referraldesk.practice.problems import ConfigError
 from referraldesk.practice.validate import parse_config
 
 
+class _NoAliases(yaml.SafeDumper):
+    # Practice files may not use aliases; a copied dict must be written out in full.
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def problems_of(data: Any) -> list[str]:
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    text = yaml.dump(data, Dumper=_NoAliases, sort_keys=False, allow_unicode=True)
     with pytest.raises(ConfigError) as caught:
         parse_config(text, "practice.yaml")
     return caught.value.lines()

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+
+from referraldesk.logging import configure_logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.scheduling.conftest import STAFF, Build
@@ -131,6 +133,8 @@ class TestBook:
     def test_it_logs_ids_and_never_the_patient(
         self, desk: Desk, session: Session, capsys: pytest.CaptureFixture[str]
     ) -> None:
+        # Another test may have left logging at WARNING; this one reads INFO lines.
+        configure_logging("INFO", json=True)
         appointment = book(session, STAFF, request(desk))
 
         output = capsys.readouterr()

@@ -28,6 +28,8 @@ class Conversation(IdMixin, Base):
     __table_args__ = (
         Index("ix_conversations_started", "started_at"),
         Index("ix_conversations_channel_external", "channel", "external_id"),
+        # A referral's page lists the conversations about it (outreach calls and texts).
+        Index("ix_conversations_referral", "referral_id"),
     )
 
     # chat | sms | voice | terminal

@@ -30,6 +30,8 @@ class Referral(IdMixin, Base):
     __table_args__ = (
         Index("ix_referrals_placer", "referring_practice_id", "placer_id", unique=True),
         Index("ix_referrals_status_target", "status", "target_date"),
+        # The funnel and the dashboard's Numbers read referrals by when they arrived.
+        Index("ix_referrals_received", "received_at"),
     )
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -73,6 +75,8 @@ class Referral(IdMixin, Base):
 
 class ReferralTransition(IdMixin, Base):
     __tablename__ = "referral_transitions"
+    # "Booked in this range" (the dashboard's savings, days to schedule) reads by state and time.
+    __table_args__ = (Index("ix_referral_transitions_to_status_at", "to_status", "at"),)
 
     referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)

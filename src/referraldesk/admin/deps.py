@@ -1,0 +1,127 @@
+"""What every dashboard route depends on: the request's session, who is signed in, CSRF.
+
+The dashboard is mounted inside the product's app (see `app.py`); the root app's
+session factory is reached through the scope, so tests that build the app on their
+own engine get a dashboard on that engine too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referraldesk.admin import access
+from referraldesk.audit.trail import Actor
+from referraldesk.auth.sessions import SignedIn, resume_session, same_token
+from referraldesk.errors import Forbidden
+from referraldesk.models import Practice
+
+ROOT_APP = "referraldesk.root_app"
+SESSION_COOKIE = "rd_admin"
+LOGIN_COOKIE = "rd_admin_login"
+CSRF_FIELD = "csrf_token"
+DEFAULT_ZONE = "America/Los_Angeles"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request owns the transaction: commit when the route returns, else roll back."""
+    factory: Any = request.scope[ROOT_APP].state.session_factory
+    session: Session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user as pages see them, with the actor their changes are recorded as."""
+
+    signed: SignedIn
+    actor: Actor
+    zone: str
+
+    @property
+    def role(self) -> str:
+        return self.signed.role
+
+    @property
+    def email(self) -> str:
+        return self.signed.email
+
+    @property
+    def csrf_token(self) -> str:
+        return self.signed.csrf_token
+
+    def may(self, page: str, action: str = "view") -> bool:
+        return access.may(self.role, page, action)
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def practice_zone(session: Session) -> str:
+    return session.scalar(select(Practice.timezone).order_by(Practice.id).limit(1)) or DEFAULT_ZONE
+
+
+def signed_in(request: Request, session: DbSession) -> Viewer:
+    """The user behind the session cookie; SessionEnded sends the browser to sign in."""
+    signed = resume_session(session, request.cookies.get(SESSION_COOKIE))
+    actor = Actor(name=f"staff:{signed.email}", role=signed.role,
+                  source_address=client_address(request))
+    return Viewer(signed, actor, practice_zone(session))
+
+
+async def _form_token(request: Request) -> str | None:
+    if request.method != "POST":
+        return None
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    return token if isinstance(token, str) else None
+
+
+async def form_values(request: Request) -> dict[str, str]:
+    """The text fields of a posted form (files left out)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def require(page: str | None, action: str = "view") -> Callable[..., Viewer]:
+    """A dependency admitting a signed-in user whose role may `action` on `page`
+    (any signed-in user when `page` is None).
+
+    Every POST must also carry the session's CSRF token in its form.
+    """
+
+    def dependency(
+        request: Request,
+        viewer: Annotated[Viewer, Depends(signed_in)],
+        token: Annotated[str | None, Depends(_form_token)],
+    ) -> Viewer:
+        if request.method == "POST" and not same_token(viewer.csrf_token, token):
+            raise Forbidden(
+                "this form's security token is missing or out of date; reload the page "
+                "and submit it again"
+            )
+        if page is not None and not viewer.may(page, action):
+            verb = "see" if action == "view" else "change"
+            raise Forbidden(
+                f"the {viewer.role} role may not {verb} {access.BY_KEY[page].label}; "
+                "ask an administrator if you need it"
+            )
+        return viewer
+
+    return dependency

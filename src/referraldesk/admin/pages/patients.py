@@ -1,0 +1,46 @@
+"""Patients: search by name, date of birth or phone; one patient's whole record."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from referraldesk.admin.deps import DbSession, Viewer, require
+from referraldesk.admin.queries import patients as queries
+from referraldesk.admin.rendering import render
+from referraldesk.audit import trail
+
+router = APIRouter()
+
+Viewing = Annotated[Viewer, Depends(require("patients"))]
+
+
+@router.get("/patients")
+def search_page(
+    request: Request,
+    session: DbSession,
+    viewer: Viewing,
+    name: Annotated[str, Query(max_length=200)] = "",
+    dob: date | None = None,
+    phone: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    searched = bool(name.strip() or dob or phone.strip())
+    found = queries.search(session, name=name, dob=dob, phone=phone) if searched else []
+    if searched:
+        trail.record(session, viewer.actor, "read", "patient", None,
+                     reason=f"patient search ({len(found)} found)")
+    context = {"name": name, "dob": dob, "phone": phone, "searched": searched, "found": found,
+               "limit": queries.RESULTS}
+    return render(request, "patients.html", context, viewer=viewer, page="patients")
+
+
+@router.get("/patients/{patient_id}")
+def patient_page(patient_id: str, request: Request, session: DbSession,
+                 viewer: Viewing) -> Response:
+    record = queries.patient_record(session, patient_id)
+    trail.record(session, viewer.actor, "read", "patient", patient_id, patient_id=patient_id,
+                 reason="patient record")
+    return render(request, "patient.html", record, viewer=viewer, page="patients")

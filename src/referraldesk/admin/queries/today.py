@@ -1,0 +1,131 @@
+"""The Today worklist: conversations now and today, bookings, people waiting, outreach due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from referraldesk.admin.queries.common import person_name
+from referraldesk.models import (
+    Appointment,
+    Conversation,
+    Patient,
+    Provider,
+    Referral,
+    StaffTask,
+)
+from referraldesk.outreach import plan
+from referraldesk.outreach.service import attempts_of, outreach_context
+
+_URGENCY_FIRST = case((StaffTask.urgency == "urgent", 0), (StaffTask.urgency == "soon", 1), else_=2)
+
+
+@dataclass(frozen=True)
+class OutreachRow:
+    referral: Referral
+    patient_name: str
+    overdue: bool
+    next_step: str
+    next_at: datetime | None
+    blocked_reason: str | None
+    rounds: int
+
+
+def conversation_counts(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """Conversations going on now, and today's by outcome (started in [start, end))."""
+    active = session.scalar(
+        select(func.count()).select_from(Conversation).where(Conversation.status == "active")
+    ) or 0
+    rows = session.execute(
+        select(Conversation.outcome, func.count())
+        .where(Conversation.started_at >= start, Conversation.started_at < end,
+               Conversation.status == "ended")
+        .group_by(Conversation.outcome)
+    ).all()
+    by_outcome = {outcome or "none": count for outcome, count in rows}
+    return {"active": active, "ended": sum(by_outcome.values()), "by_outcome": by_outcome}
+
+
+def active_conversations(session: Session, limit: int = 10) -> list[Conversation]:
+    return list(session.scalars(
+        select(Conversation).where(Conversation.status == "active")
+        .order_by(Conversation.last_activity_at.desc()).limit(limit)
+    ))
+
+
+def bookings(session: Session, start: datetime, end: datetime, limit: int = 12) -> dict[str, Any]:
+    """Appointments booked in [start, end), newest first, with who and with whom."""
+    in_range = (Appointment.booked_at >= start) & (Appointment.booked_at < end)
+    total = session.scalar(select(func.count()).select_from(Appointment).where(in_range)) or 0
+    by_channel = dict(session.execute(
+        select(Appointment.channel, func.count()).where(in_range).group_by(Appointment.channel)
+    ).all())
+    rows = session.execute(
+        select(Appointment, Patient.given_names, Patient.surnames, Provider.given_name,
+               Provider.family_name, Provider.title)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .join(Provider, Provider.id == Appointment.provider_id)
+        .where(in_range).order_by(Appointment.booked_at.desc()).limit(limit)
+    ).all()
+    items = [
+        {"appointment": appointment, "patient": person_name(given, surnames),
+         "provider": " ".join(part for part in (title, p_given, p_family) if part)}
+        for appointment, given, surnames, p_given, p_family, title in rows
+    ]
+    return {"total": total, "by_channel": by_channel, "rows": items}
+
+
+def open_tasks(session: Session, limit: int = 50) -> dict[str, Any]:
+    """Transfers and callback requests waiting for a person, most urgent and oldest first."""
+    total = session.scalar(
+        select(func.count()).select_from(StaffTask).where(StaffTask.status == "open")
+    ) or 0
+    rows = session.execute(
+        select(StaffTask, Patient.given_names, Patient.surnames)
+        .outerjoin(Patient, Patient.id == StaffTask.patient_id)
+        .where(StaffTask.status == "open")
+        .order_by(_URGENCY_FIRST, StaffTask.created_at).limit(limit)
+    ).all()
+    items = [{"task": task, "patient": person_name(given, surnames)}
+             for task, given, surnames in rows]
+    return {"total": total, "rows": items}
+
+
+def outreach_due(session: Session, today: date, limit: int = 10) -> dict[str, Any]:
+    """Referrals waiting for the patient to book, most pressing first, with outreach's next step.
+
+    Only the shown rows are run through outreach's planner (a query each), so the
+    cost does not grow with the number of referrals waiting.
+    """
+    waiting = Referral.status.in_(plan.WAITING_STATES)
+    overdue = waiting & (Referral.target_date < today)
+    total, late = session.execute(
+        select(func.count(), func.sum(case((overdue, 1), else_=0))).where(waiting)
+    ).one()
+    referrals = session.scalars(
+        select(Referral).where(waiting)
+        .options(selectinload(Referral.patient).selectinload(Patient.phones),
+                 selectinload(Referral.patient).selectinload(Patient.consents))
+        # Target date first: urgent referrals' targets are days away, routine ones' weeks.
+        .order_by(Referral.target_date, Referral.id)
+        .limit(limit)
+    ).all()
+    context = outreach_context(session)
+    rows = []
+    for referral in referrals:
+        attempts = attempts_of(session, referral.id)
+        decision = plan.decide(context, referral, referral.patient, attempts)
+        rows.append(OutreachRow(
+            referral=referral,
+            patient_name=referral.patient.full_name,
+            overdue=referral.target_date is not None and referral.target_date < today,
+            next_step=decision.action,
+            next_at=decision.next_at,
+            blocked_reason=decision.reason if decision.action == plan.BLOCKED else None,
+            rounds=decision.rounds,
+        ))
+    return {"total": total or 0, "overdue": late or 0, "rows": rows}
