@@ -4,12 +4,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.analytics.conftest import MakeConversation
 
 from referraldesk.analytics.metrics import MetricsFilter, conversation_metrics
 from referraldesk.analytics.service import analyze_and_store
 from referraldesk.api.app import create_app
 from referraldesk.auth.tokens import create_token
-from tests.analytics.conftest import MakeConversation
 
 MARCH_4 = MetricsFilter(date(2026, 3, 4), date(2026, 3, 4), "America/Los_Angeles")
 

@@ -1,10 +1,9 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-from referraldesk.analytics.service import analyze_and_store, analysis_view, current_analysis
-from referraldesk.models import ConversationAnalysis
-
 from tests.analytics.conftest import MakeConversation
+
+from referraldesk.analytics.service import analysis_view, analyze_and_store, current_analysis
+from referraldesk.models import ConversationAnalysis
 
 
 def test_it_keeps_exactly_one_current_analysis_after_a_rerun(

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
-from referraldesk.logging import configure_logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.scheduling.conftest import STAFF, Build
@@ -26,6 +24,7 @@ from referraldesk.errors import (
     OutsideHours,
     SlotTaken,
 )
+from referraldesk.logging import configure_logging
 from referraldesk.models import Appointment, AuditEvent, Location, Patient, Plan, Provider
 from referraldesk.scheduling import booking
 from referraldesk.scheduling.booking import (

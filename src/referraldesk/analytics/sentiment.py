@@ -24,17 +24,14 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 # Words a patient uses to describe a condition; VADER scores them as negative
 # feelings, which would mark every referral call as unhappy.
 SYMPTOM_WORDS_EN = frozenset(
-    "pain hurt hurts hurting ache aching sick ill injury injured fall fell rash swelling "
-    "swollen cough coughing bleeding broken fracture sore wound emergency urgent worried "
-    "cut pressure care".split()
+    ["pain", "hurt", "hurts", "hurting", "ache", "aching", "sick", "ill", "injury", "injured", "fall", "fell", "rash", "swelling", "swollen", "cough", "coughing", "bleeding", "broken", "fracture", "sore", "wound", "emergency", "urgent", "worried", "cut", "pressure", "care"]
 )
 # Answers to the agent's questions ("no", "yes please", "ok"), the politeness that
 # closes most calls ("thanks", "gracias": courtesy, not delight) and front-desk words
 # ("wrong number", "STOP", "missed call", "pay") say what the caller wants, not how
 # they feel; VADER would score every "no, that's all" as displeasure.
 DIALOGUE_WORDS_EN = frozenset(
-    "no yes yeah yep ok okay please sure alright fine like want help wrong stop miss missed "
-    "pay thanks thank thx ty cool good better perfect sorry bother cancel lol save".split()
+    ["no", "yes", "yeah", "yep", "ok", "okay", "please", "sure", "alright", "fine", "like", "want", "help", "wrong", "stop", "miss", "missed", "pay", "thanks", "thank", "thx", "ty", "cool", "good", "better", "perfect", "sorry", "bother", "cancel", "lol", "save"]
 )
 
 SPANISH_LEXICON: dict[str, float] = {

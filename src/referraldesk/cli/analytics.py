@@ -19,7 +19,11 @@ def rerun(
     ),
 ) -> None:
     """Analyse every ended conversation again; the new analysis becomes the current one."""
-    from referraldesk.analytics.service import analyze_and_store, choose_analyzer, ended_conversation_ids
+    from referraldesk.analytics.service import (
+        analyze_and_store,
+        choose_analyzer,
+        ended_conversation_ids,
+    )
 
     start = _parse_since(since)
     try:

@@ -12,10 +12,10 @@ from referraldesk.api.deps import DbSession, client_address, require_roles
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
 from referraldesk.channels.ratelimit import RateLimit
-from referraldesk.settings import get_settings
 from referraldesk.conversation import runtime
 from referraldesk.errors import NotFound
 from referraldesk.models import Conversation, ConversationAnalysis, ToolCall, Turn
+from referraldesk.settings import get_settings
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 

@@ -8,9 +8,8 @@ English conversation is not a switch to Spanish.
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
+from typing import Any
 
 from referraldesk.conversation.guided.step import Step
 

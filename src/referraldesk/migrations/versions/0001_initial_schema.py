@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 17:18:10.210163
+Create Date: 2026-12-03 18:32:08.184428
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,6 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 import referraldesk.db.base
-from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -533,6 +532,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_referrals_placer", ["referring_practice_id", "placer_id"], unique=True
         )
+        batch_op.create_index("ix_referrals_received", ["received_at"], unique=False)
         batch_op.create_index("ix_referrals_status_target", ["status", "target_date"], unique=False)
 
     op.create_table(
@@ -658,6 +658,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_conversations_patient_id"), ["patient_id"], unique=False
         )
+        batch_op.create_index("ix_conversations_referral", ["referral_id"], unique=False)
         batch_op.create_index("ix_conversations_started", ["started_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_conversations_status"), ["status"], unique=False)
 
@@ -796,6 +797,9 @@ def upgrade() -> None:
     with op.batch_alter_table("referral_transitions", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_referral_transitions_referral_id"), ["referral_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_referral_transitions_to_status_at", ["to_status", "at"], unique=False
         )
 
     op.create_table(
@@ -967,6 +971,7 @@ def downgrade() -> None:
 
     op.drop_table("conversation_analyses")
     with op.batch_alter_table("referral_transitions", schema=None) as batch_op:
+        batch_op.drop_index("ix_referral_transitions_to_status_at")
         batch_op.drop_index(batch_op.f("ix_referral_transitions_referral_id"))
 
     op.drop_table("referral_transitions")
@@ -990,6 +995,7 @@ def downgrade() -> None:
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_conversations_status"))
         batch_op.drop_index("ix_conversations_started")
+        batch_op.drop_index("ix_conversations_referral")
         batch_op.drop_index(batch_op.f("ix_conversations_patient_id"))
         batch_op.drop_index(batch_op.f("ix_conversations_outcome"))
         batch_op.drop_index("ix_conversations_channel_external")
@@ -1016,6 +1022,7 @@ def downgrade() -> None:
     op.drop_table("appointments")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
         batch_op.drop_index("ix_referrals_status_target")
+        batch_op.drop_index("ix_referrals_received")
         batch_op.drop_index("ix_referrals_placer")
         batch_op.drop_index(batch_op.f("ix_referrals_patient_id"))
         batch_op.drop_index(batch_op.f("ix_referrals_appointment_id"))
