@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,8 +13,15 @@ from referraldesk.auth.tokens import authenticate
 from referraldesk.errors import Forbidden, Unauthenticated
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request owns the transaction: commit when the route returns, else roll back."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request owns the transaction: commit when the route returns, else roll back.
+
+    An async dependency on purpose: FastAPI runs a sync one's teardown in the same
+    thread pool as the routes, so under a burst every pool thread can be a route
+    waiting for a lock that a finished request still holds, while that request
+    waits for a thread to commit it: a deadlock. Here the commit runs on the event
+    loop, which is never exhausted; it blocks it only for the commit itself.
+    """
     session = request.app.state.session_factory()
     try:
         yield session
