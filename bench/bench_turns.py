@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import socket
 import statistics
@@ -176,11 +177,10 @@ def wait_until_up(base_url: str, server: subprocess.Popen[bytes]) -> None:
     for _ in range(300):
         if server.poll() is not None:
             raise SystemExit("the server exited before answering; run `referraldesk serve` to see why")
-        try:
+        # Not listening yet is the expected answer while the server starts.
+        with contextlib.suppress(httpx.TransportError):
             if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
                 return
-        except httpx.TransportError:
-            pass
         time.sleep(0.1)
     raise SystemExit("the server did not answer /healthz within 30 s")
 

@@ -199,7 +199,7 @@ def test_ending_queues_the_analysis_only_after_the_commit(
     with new_session() as session:
         runtime.end_conversation(session, kept)
         with session.begin_nested():  # a tool call's savepoint is not the commit
-            pass
+            session.flush()
         assert queued == []
         session.commit()
 

@@ -200,9 +200,9 @@ def test_an_unsigned_or_wrongly_signed_handshake_is_refused(
 
     with (
         pytest.raises(WebSocketDisconnect) as refused,
-        TestClient(app).websocket_connect("/twilio/voice/relay", headers=headers),
+        TestClient(app).websocket_connect("/twilio/voice/relay", headers=headers) as relay,
     ):
-        pass
+        relay.receive_text()  # never reached: the handshake itself is refused
 
     assert refused.value.code == 1008
 

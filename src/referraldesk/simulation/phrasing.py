@@ -9,44 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-_MONTHS = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "es": (
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ),
-}
-_WEEKDAYS = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-}
+# Month and weekday names live in the phrasebook, like every other word we say.
+from referraldesk.conversation.phrasebook.phrasebook import calendar
 
 
 def plain_date(value: date, language: str) -> str:
-    month = _MONTHS[language][value.month - 1]
+    month = calendar(language)["months"][value.month - 1]
     if language == "es":
         return f"{value.day} de {month} de {value.year}"
     return f"{month} {value.day}, {value.year}"
@@ -75,7 +43,7 @@ def clock_time(moment: datetime, language: str) -> str:
 
 def slot_phrase(start: datetime, language: str, *, with_date: bool = False) -> str:
     """A slot named by weekday and local time, the date added when asked to."""
-    weekday = _WEEKDAYS[language][start.weekday()]
+    weekday = calendar(language)["weekdays"][start.weekday()]
     if language == "es":
         day = f"el {weekday} {start.day}" if with_date else f"el {weekday}"
         return f"{day} a {clock_time(start, language)}"

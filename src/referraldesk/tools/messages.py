@@ -9,40 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-_WEEKDAYS = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-}
-_MONTHS = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "es": (
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ),
-}
+# Month and weekday names live in the phrasebook, like every other word we say.
+from referraldesk.conversation.phrasebook.phrasebook import calendar
+
 _CONFIRMATION = {
     "en": "{practice}Hi {first_name}, your appointment is confirmed for {when} at {site}. "
     "Reply STOP to stop texts.",
@@ -53,9 +22,9 @@ _CONFIRMATION = {
 
 def spoken_date_time(local_start: datetime, language: str) -> str:
     """ "Tuesday, March 10 at 9:30 AM" or "martes 10 de marzo a las 9:30 a. m."."""
-    lang = language if language in _WEEKDAYS else "en"
-    weekday = _WEEKDAYS[lang][local_start.weekday()]
-    month = _MONTHS[lang][local_start.month - 1]
+    lang = language if language in ("en", "es") else "en"
+    weekday = calendar(lang)["weekdays"][local_start.weekday()]
+    month = calendar(lang)["months"][local_start.month - 1]
     hour12 = local_start.hour % 12 or 12
     clock = f"{hour12}:{local_start.minute:02d}"
     if lang == "es":
