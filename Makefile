@@ -7,7 +7,7 @@ DEMO_ADMIN_EMAIL ?= admin@example.org
 DEMO_ADMIN_PASSWORD ?= demo-admin-password
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint bench clean migration
+.PHONY: run run-scale test install lint bench clean migration
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,12 +18,17 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	@command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-spa; } >/dev/null 2>&1 || echo "Tesseract OCR is not installed: scanned faxes cannot be read (PDFs with a text layer still work)"
 	$(BIN)/referraldesk db upgrade
 	$(BIN)/referraldesk practice load --demo
 	printf '%s\n' '$(DEMO_ADMIN_PASSWORD)' | $(BIN)/referraldesk user create --role admin \
 		--password-stdin --exist-ok $(DEMO_ADMIN_EMAIL)
 	@echo "dashboard: http://127.0.0.1:8000/admin  ($(DEMO_ADMIN_EMAIL) / $(DEMO_ADMIN_PASSWORD); change it)"
 	$(BIN)/referraldesk serve --host 127.0.0.1 --port 8000
+
+# The scale-out layout: PostgreSQL and Redis on 127.0.0.1, two web instances, two workers.
+run-scale: install
+	deploy/run-scale.sh
 
 test: install
 	$(BIN)/python -m pytest -n 2 -q

@@ -25,6 +25,14 @@ from referraldesk import clock
 from referraldesk.db.base import Base
 from referraldesk.db.session import make_engine, session_factory, use_engine
 from referraldesk.jobs import huey
+from referraldesk.settings import reset_settings_cache
+
+# A fixed key, so PHI columns are encrypted in every test as in production, and no
+# test writes var/encryption.key.
+TEST_ENCRYPTION_KEY = "TKlu5taD7bY1x9C04BnpHieMqDTfqRvEgtsQb3gMj3g="
+os.environ["REFERRALDESK_ENCRYPTION_KEY"] = TEST_ENCRYPTION_KEY
+os.environ.pop("REFERRALDESK_ENCRYPTION_OLD_KEYS", None)
+reset_settings_cache()  # importing the job queue above has already read them
 
 PG_ADMIN_URL = os.environ.get(
     "REFERRALDESK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -22,6 +22,23 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # huey's SQLite queue file; used when no Redis URL is set.
     queue_path: Path = Path("var/queue.db")
+    # The queue's name in Redis: deployments (or test runs) sharing one Redis server
+    # need different names, or their workers take each other's jobs.
+    queue_name: str = Field(default="referraldesk", pattern=r"^[A-Za-z0-9_.-]+$")
+    # PostgreSQL connections per process. Pool plus overflow should cover the web
+    # server's worker threads (40), or requests queue for a connection.
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=25, ge=0)
+    # How long a request waits for the database (a pooled connection, SQLite's write
+    # lock) before it is answered 503 with Retry-After instead of hanging.
+    db_wait_seconds: float = Field(default=15.0, gt=0)
+    # Requests of one web process using the database at once; the rest wait on the
+    # event loop. Below the server's 40 threads, so the requests that hold a lock
+    # always have a thread to finish in.
+    web_max_active_requests: int = Field(default=24, ge=1, le=200)
+    # Ended conversations still unanalysed after this long are queued again (a worker
+    # killed mid-job loses the job it held).
+    analysis_sweep_after_minutes: int = Field(default=10, ge=0)
 
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
@@ -36,7 +53,12 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = None
     public_url: str = "http://127.0.0.1:8000"
 
+    # Fernet keys (`referraldesk keys generate`). Unset: a key is made once into
+    # encryption_key_file, for development and the demo only.
     encryption_key: SecretStr | None = None
+    # Keys being rotated out, comma separated: still read, never written with.
+    encryption_old_keys: SecretStr | None = None
+    encryption_key_file: Path = Path("var/encryption.key")
     session_secret: SecretStr = SecretStr("change-me-in-production-referraldesk")
     # The dashboard signs a user out after this long without a request.
     admin_idle_timeout_seconds: int = Field(default=900, ge=60, le=24 * 3600)
@@ -47,9 +69,20 @@ class Settings(BaseSettings):
 
     # The largest request body any route takes; referrals and messages are kilobytes.
     max_request_bytes: int = Field(default=1_000_000, ge=10_000)
+    # A faxed referral as a PDF: scanned pages are images, a few hundred KB each.
+    max_pdf_bytes: int = Field(default=10_000_000, ge=100_000)
     # Addresses of reverse proxies whose X-Forwarded-For may be believed (comma
     # separated). Empty: the socket's address is the client, whatever headers say.
     trusted_proxies: str = ""
+
+    # Days an ended conversation keeps its transcript (turns, the brain's frame, tool-call
+    # contents, analyses) and its recording link; 0 keeps them. Seven years by default:
+    # California's floor for adult medical records (Health & Safety Code 123145), which a
+    # scheduling transcript may be part of; a practice that treats them as non-records
+    # can shorten it. The nightly job purges them in batches of `retention_batch_size`.
+    retention_transcript_days: int = Field(default=2555, ge=0)
+    retention_recording_days: int = Field(default=2555, ge=0)
+    retention_batch_size: int = Field(default=200, ge=1, le=10_000)
 
     log_level: str = "INFO"
     log_json: bool = True

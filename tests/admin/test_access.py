@@ -17,8 +17,8 @@ AUDIT = {"admin", "auditor"}
 ROUTES: list[tuple[str, str, set[str]]] = [
     ("GET", "/admin/today", DESK),
     ("POST", "/admin/tasks/{task}/done", DESK),
-    ("GET", "/admin/conversations", EVERYONE),
-    ("GET", "/admin/conversations/{chat}", EVERYONE),
+    ("GET", "/admin/conversations", DESK),
+    ("GET", "/admin/conversations/{chat}", DESK),
     ("GET", "/admin/referrals", DESK),
     ("GET", "/admin/referrals/nudges", DESK),
     ("GET", "/admin/referrals/state/received", DESK),
@@ -102,7 +102,8 @@ def test_the_navigation_shows_only_the_pages_of_the_role(signed_in: SignIn) -> N
 
     page = auditor.get("/admin/numbers").text
 
-    assert 'href="/admin/audit"' in page and 'href="/admin/conversations"' in page
+    assert 'href="/admin/audit"' in page and 'href="/admin/numbers"' in page
+    assert 'href="/admin/conversations"' not in page
     assert 'href="/admin/today"' not in page and 'href="/admin/practice"' not in page
 
 

@@ -12,8 +12,8 @@ from referraldesk.db.session import session_scope
 
 
 def test_it_filters_the_trail_by_action_and_patient(signed_in: SignIn, world: World) -> None:
+    signed_in("staff").get(f"/admin/conversations/{world.chat_id}")
     auditor = signed_in("auditor")
-    auditor.get(f"/admin/conversations/{world.chat_id}")
 
     page = auditor.get(f"/admin/audit?action=read&patient_id={world.patient_id}")
 

@@ -30,7 +30,7 @@ def _ids(response: object) -> set[str]:
 def test_each_filter_narrows_the_list(
     signed_in: SignIn, world: World, query: str, expected: str
 ) -> None:
-    page = signed_in("auditor").get(f"/admin/conversations?from=2026-03-01&{query}")
+    page = signed_in("coordinator").get(f"/admin/conversations?from=2026-03-01&{query}")
 
     assert _ids(page) == {world.voice_id if expected == "voice" else world.chat_id}
 
@@ -89,14 +89,14 @@ def test_one_conversation_shows_transcript_tool_calls_analysis_and_recording(
 
 
 def test_reading_a_transcript_is_audited(signed_in: SignIn, world: World, engine: Engine) -> None:
-    signed_in("auditor").get(f"/admin/conversations/{world.chat_id}")
+    signed_in("coordinator").get(f"/admin/conversations/{world.chat_id}")
 
     with session_scope(engine) as session:
         event = session.scalar(select(AuditEvent).where(
             AuditEvent.conversation_id == world.chat_id, AuditEvent.action == "read"))
     assert event is not None
     assert (event.actor, event.reason, event.patient_id) == (
-        "staff:auditor@valle.example.org", "transcript view", world.patient_id)
+        "staff:coordinator@valle.example.org", "transcript view", world.patient_id)
 
 
 def test_an_unknown_conversation_is_a_plain_not_found_page(signed_in: SignIn) -> None:

@@ -33,10 +33,10 @@ def test_it_signs_a_coordinator_in_and_lands_on_their_first_page(anonymous: Test
     assert anonymous.get("/admin/today").status_code == 200
 
 
-def test_an_auditor_lands_on_conversations(anonymous: TestClient) -> None:
+def test_an_auditor_lands_on_numbers(anonymous: TestClient) -> None:
     response = _sign_in(anonymous, email("auditor"), PASSWORD)
 
-    assert response.headers["location"] == "/admin/conversations"  # type: ignore[attr-defined]
+    assert response.headers["location"] == "/admin/numbers"  # type: ignore[attr-defined]
 
 
 def test_it_returns_to_the_page_asked_for(anonymous: TestClient) -> None:

@@ -12,14 +12,15 @@ from referraldesk.models import ROLES
 
 INTEGRATION = {"integration", "admin"}
 COORDINATOR = {"coordinator", "admin"}
+FRONT_DESK = {"staff", "coordinator", "integration", "admin"}
 ROUTES: list[tuple[str, str, set[str]]] = [
     ("GET", "/api/tools", {"staff", "coordinator", "integration", "auditor", "admin"}),
     ("POST", "/api/tools/get_services", {"staff", "coordinator", "integration", "admin"}),
-    ("POST", "/api/patients", INTEGRATION),
-    ("GET", "/api/patients/{patient}/appointments", INTEGRATION),
-    ("POST", "/api/appointments", INTEGRATION),
-    ("GET", "/api/providers", INTEGRATION),
-    ("GET", "/api/providers/{provider}", INTEGRATION),
+    ("POST", "/api/patients", FRONT_DESK),
+    ("GET", "/api/patients/{patient}/appointments", FRONT_DESK),
+    ("POST", "/api/appointments", FRONT_DESK),
+    ("GET", "/api/providers", FRONT_DESK),
+    ("GET", "/api/providers/{provider}", FRONT_DESK),
     ("POST", "/api/referrals", INTEGRATION),
     ("GET", "/api/referrals", COORDINATOR),
     ("GET", "/api/referrals/unknown", COORDINATOR),

@@ -145,7 +145,7 @@ def test_an_integration_books_by_provider_or_specialty_and_reads_appointments(
         "specialty": "physical_therapy",
     }
     assert by_specialty.json()["end"] == "2026-03-13T09:00:00-07:00"
-    assert (nowhere.status_code, nowhere.json()["error"]["code"]) == (409, "slot_taken")
+    assert (nowhere.status_code, nowhere.json()["error"]["code"]) == (404, "not_found")
     assert [a["start"] for a in listed.json()] == [
         "2026-03-12T08:00:00-07:00",
         "2026-03-13T08:30:00-07:00",

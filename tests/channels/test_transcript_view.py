@@ -33,7 +33,7 @@ def chat(client: TestClient, brain: ScriptedBrain) -> str:
     [
         ("staff", 200),
         ("coordinator", 200),
-        ("auditor", 200),
+        ("auditor", 403),
         ("admin", 200),
         ("integration", 403),
     ],
@@ -103,7 +103,7 @@ def test_it_shows_the_current_analysis(
         session.commit()
 
     body = client.get(
-        f"/api/conversations/{conversation_id}", headers=token(engine, "auditor")
+        f"/api/conversations/{conversation_id}", headers=token(engine, "coordinator")
     ).json()
 
     assert body["analytics"]["intent"] == "hours"

@@ -289,9 +289,10 @@ class TestFindPatient:
 
         assert caught.value.field == "dob"
 
-    def test_it_filters_by_birth_date_in_sql(
+    def test_it_filters_by_the_birth_date_blind_index_in_sql(
         self, registry: tuple[Session, dict[str, str]], registry_engine: Engine
     ) -> None:
+        # The date itself is encrypted; its keyed hash is what SQL can compare.
         session, _ = registry
         statements: list[str] = []
 
@@ -304,7 +305,7 @@ class TestFindPatient:
         finally:
             event.remove(registry_engine, "before_cursor_execute", capture)
 
-        assert any("patients.dob = ?" in statement for statement in statements)
+        assert any("patients.dob_index IN (?)" in statement for statement in statements)
 
 
 class TestU4StoredForms:

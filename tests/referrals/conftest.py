@@ -168,7 +168,7 @@ def referral_payload(clinic: Clinic, **changes: Any) -> dict[str, Any]:
         "urgency": "routine",
         "referring_provider": "Dra. Ana Ruiz",
         "referring_practice": "Valley Family Medicine",
-        "referring_npi": "1497755320",
+        "referring_npi": "1497755326",
         "icd10": ["L30.9"],
         "placer_id": "VFM-R-88310",
     }

@@ -120,3 +120,10 @@ def test_it_says_so_when_nothing_is_open(practice_db: None) -> None:
 
     assert code == 0
     assert out.strip() == "no open slots from 2026-03-04 to 2026-03-06"
+
+
+def test_it_refuses_a_language_no_provider_speaks(practice_db: None) -> None:
+    code, out, err = run("--specialty", "dermatology", "--lang", "xx")
+
+    assert code == 1 and out == ""
+    assert "--lang 'xx' is not a language any provider speaks; use one of: en, es" in err

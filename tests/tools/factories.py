@@ -116,7 +116,7 @@ def make_practice(session: Session) -> PracticeData:
         bio="Sports and back rehabilitation.",
     )
     surgeon = Provider(
-        npi="1987654321",
+        npi="1987654328",
         title="Dr.",
         given_name="Ben",
         family_name="Cole",

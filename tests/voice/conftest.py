@@ -17,6 +17,7 @@ import pytest
 import structlog
 from fastapi import FastAPI
 from sqlalchemy import Engine, select, update
+from tests.voice.fake_twilio import FakeTwilio
 from tests.voice.twiml_rules import twiml_problems
 
 from referraldesk import clock
@@ -26,6 +27,7 @@ from referraldesk.logging import configure_logging
 from referraldesk.models import Conversation, Practice
 from referraldesk.settings import reset_settings_cache
 from referraldesk.simulation.seed import fresh_engine
+from referraldesk.voice import recording
 from referraldesk.voice.simulated_call import SimulatedCall, open_app
 
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -135,6 +137,15 @@ def twilio_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.undo()
     reset_settings_cache()
+
+
+@pytest.fixture(autouse=True)
+def fake_twilio_rest() -> Iterator[FakeTwilio]:
+    """Every REST request a webhook makes (starting a recording) goes here, never out."""
+    fake = FakeTwilio(call_sid="RE" + "e" * 32)
+    recording.use_http_client(fake)
+    yield fake
+    recording.use_http_client(None)
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from sqlalchemy import Engine, select
 from tests.voice.conftest import DANIEL_PHONE, MARIA_PHONE, SEED_ACTOR, CheckedCall
 from tests.voice.fake_twilio import FakeTwilio
 
+from referraldesk.db.encrypted import blind_match
 from referraldesk.db.session import session_factory, session_scope
 from referraldesk.errors import InvalidArgument, OptedOut, Unavailable
-from referraldesk.models import Conversation, Patient, Referral
+from referraldesk.models import Conversation, Patient, PatientPhone, Referral
 from referraldesk.patients.consents import record_consent
 from referraldesk.voice import urls
 from referraldesk.voice.outbound import TwilioVoice, call_about_referral
@@ -21,7 +22,9 @@ from referraldesk.voice.outbound import TwilioVoice, call_about_referral
 
 def referral_of(engine: Engine, phone: str) -> str:
     with session_factory(engine)() as session:
-        patient = session.scalars(select(Patient).where(Patient.phones.any(e164=phone))).one()
+        # The number is encrypted at rest: found through its blind index.
+        on_file = blind_match(PatientPhone.e164_index, "phone", phone)
+        patient = session.scalars(select(Patient).where(Patient.phones.any(on_file))).one()
         return session.scalars(select(Referral.id).where(Referral.patient_id == patient.id)).one()
 
 

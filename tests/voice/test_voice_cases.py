@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.cases.conftest import case_files
 
 from referraldesk import clock
 from referraldesk.db.session import session_scope
-from referraldesk.simulation import load_case
+from referraldesk.simulation import load_case, play_case
 from referraldesk.simulation.caller import SimulatedCaller
 from referraldesk.simulation.cases import CallerCase
 from referraldesk.simulation.checks import check_case
 from referraldesk.simulation.seed import fresh_engine, seed_case, specialty_label
-from referraldesk.voice.simulated_call import CaseCall
+from referraldesk.voice.simulated_call import CaseCall, SimulatedCall
 
 ENDING = frozenset({"end", "transfer", "emergency"})
 VOICE_CASES = [path for path in case_files() if load_case(path).channel == "voice"]
@@ -63,3 +64,26 @@ def test_a_voice_case_passes_through_the_phone(path: Path, transport: str) -> No
     problems = play_by_phone(load_case(path), transport)
 
     assert problems == []
+
+
+@pytest.mark.skipif(not VOICE_CASES, reason="no shared caller cases on channel: voice")
+def test_the_case_player_plays_a_voice_case_through_the_webhooks_on_both_transports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    posted: list[tuple[str, str]] = []
+    post = SimulatedCall.post
+
+    def recorded(call: SimulatedCall, url: str, fields: dict[str, str]) -> Any:
+        posted.append((call.transport, url.split("?")[0]))
+        return post(call, url, fields)
+
+    monkeypatch.setattr(SimulatedCall, "post", recorded)
+
+    result = play_case(load_case(VOICE_CASES[0]))
+
+    assert result.passed, result.line()
+    assert ("turn", "https://clinic.example.org/twilio/voice/turn") in posted
+    assert ("streaming", "https://clinic.example.org/twilio/voice/relay/done") in posted or (
+        "streaming",
+        "https://clinic.example.org/twilio/voice/status",
+    ) in posted

@@ -28,6 +28,7 @@ ROUTES = [
     "/twilio/voice/relay/done",
     "/twilio/voice/forward",
     "/twilio/voice/outbound?referral=r1",
+    "/twilio/voice/recording",
 ]
 
 

@@ -24,7 +24,9 @@ class Page:
 
 PAGES: tuple[Page, ...] = (
     Page("today", "Today", "/admin/today", DESK, DESK),
-    Page("conversations", "Conversations", "/admin/conversations", EVERYONE, frozenset()),
+    # Not the auditor: transcripts are what patients said; the audit trail shows who read
+    # them without the words (HIPAA minimum necessary).
+    Page("conversations", "Conversations", "/admin/conversations", DESK, frozenset()),
     Page("referrals", "Referrals", "/admin/referrals", DESK, frozenset({ADMIN, COORDINATOR})),
     Page("intake", "Intake", "/admin/intake", frozenset({ADMIN, COORDINATOR}),
          frozenset({ADMIN, COORDINATOR})),
@@ -32,6 +34,9 @@ PAGES: tuple[Page, ...] = (
     Page("schedule", "Schedule", "/admin/schedule", DESK, frozenset()),
     Page("practice", "Practice", "/admin/practice", DESK, frozenset({ADMIN})),
     Page("patients", "Patients", "/admin/patients", DESK, frozenset()),
+    # The request log with its 45-day deadlines; the actions are on each patient's record,
+    # authorized by `rights.permissions`.
+    Page("rights", "Data rights", "/admin/rights", frozenset({ADMIN, STAFF}), frozenset()),
     Page("audit", "Audit", "/admin/audit", frozenset({ADMIN, AUDITOR}),
          frozenset({ADMIN, AUDITOR})),
 )

@@ -42,7 +42,9 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# Commit before the response goes out (see api/deps.py): a sign-in's redirect may
+# land on another web instance, which must already see the new session row.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from referraldesk.models import Appointment, Conversation, ConversationAnalysis, Referral
+
+BOOKED_OUTCOMES = ("booked", "rescheduled")
 
 
 @dataclass(frozen=True)
@@ -36,111 +38,114 @@ class MetricsFilter:
 
 
 def conversation_metrics(session: Session, flt: MetricsFilter) -> dict[str, Any]:
-    base = _filtered(flt)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    booked = _count_where(session, base, Conversation.outcome.in_(("booked", "rescheduled")))
+    where = _conditions(flt)
+    plain = _plain_figures(session, where)
+    booked = sum(n for outcome, n in plain["by_outcome"].items() if outcome in BOOKED_OUTCOMES)
     return {
         "range": {"from": flt.date_from.isoformat(), "to": flt.date_to.isoformat(),
                   "timezone": flt.timezone},
-        "total": total,
-        "booking_rate": round(booked / total, 4) if total else 0.0,
-        "by_channel": _group(session, base, Conversation.channel),
-        "by_language": _group(session, base, Conversation.language),
-        "by_outcome": _group(session, base, Conversation.outcome),
-        "intents": _group_analysis(session, base, ConversationAnalysis.intent),
-        "escalations": _escalations(session, base),
-        **_by_time(session, base, flt),
+        "total": plain["total"],
+        "booking_rate": round(booked / plain["total"], 4) if plain["total"] else 0.0,
+        "by_channel": plain["by_channel"],
+        "by_language": plain["by_language"],
+        "by_outcome": plain["by_outcome"],
+        **_analysis_figures(session, where),
+        **_by_time(session, where, flt),
     }
 
 
-def _filtered(flt: MetricsFilter) -> Select[Any]:
+def _conditions(flt: MetricsFilter) -> list[ColumnElement[bool]]:
+    """The filter as WHERE conditions on `conversations` itself.
+
+    Every figure below filters the table directly, never through a subquery of ids
+    joined back to it: SQLite cannot index such a join and scans it once per row.
+    """
     start, end = flt.bounds()
-    query = select(Conversation.id.label("id")).where(
-        and_(Conversation.started_at >= start, Conversation.started_at < end)
-    )
+    where = [Conversation.started_at >= start, Conversation.started_at < end]
     if flt.provider_id:
-        query = query.where(
-            Conversation.id.in_(
-                select(Appointment.conversation_id).where(Appointment.provider_id == flt.provider_id)
-            )
-        )
+        where.append(Conversation.id.in_(
+            select(Appointment.conversation_id).where(Appointment.provider_id == flt.provider_id)
+        ))
     if flt.referring_practice_id:
-        query = query.where(
-            Conversation.referral_id.in_(
-                select(Referral.id).where(Referral.referring_practice_id == flt.referring_practice_id)
-            )
-        )
-    return query
+        where.append(Conversation.referral_id.in_(
+            select(Referral.id).where(Referral.referring_practice_id == flt.referring_practice_id)
+        ))
+    return where
 
 
-def _count_where(session: Session, base: Select[Any], condition: Any) -> int:
-    ids = base.subquery()
-    query = select(func.count()).select_from(Conversation).join(ids, ids.c.id == Conversation.id)
-    return session.scalar(query.where(condition)) or 0
-
-
-def _group(session: Session, base: Select[Any], column: Any) -> dict[str, int]:
-    ids = base.subquery()
+def _plain_figures(session: Session, where: list[ColumnElement[bool]]) -> dict[str, Any]:
+    """Total, and counts by channel, language and outcome, from one GROUP BY pass."""
     rows = session.execute(
-        select(column, func.count())
-        .select_from(Conversation)
-        .join(ids, ids.c.id == Conversation.id)
-        .group_by(column)
-    )
-    return {str(key) if key is not None else "none": count for key, count in rows}
+        select(Conversation.channel, Conversation.language, Conversation.outcome, func.count())
+        .where(*where)
+        .group_by(Conversation.channel, Conversation.language, Conversation.outcome)
+    ).all()
+    by_channel: Counter[str] = Counter()
+    by_language: Counter[str] = Counter()
+    by_outcome: Counter[str] = Counter()
+    for channel, language, outcome, count in rows:
+        by_channel[_key(channel)] += count
+        by_language[_key(language)] += count
+        by_outcome[_key(outcome)] += count
+    return {"total": sum(by_channel.values()), "by_channel": dict(by_channel),
+            "by_language": dict(by_language), "by_outcome": dict(by_outcome)}
 
 
-def _current_analyses(base: Select[Any]) -> Any:
-    ids = base.subquery()
-    return (
-        select(ConversationAnalysis)
-        .join(ids, ids.c.id == ConversationAnalysis.conversation_id)
-        .where(ConversationAnalysis.is_current.is_(True))
-        .subquery()
-    )
+def _key(value: Any) -> str:
+    return str(value) if value is not None else "none"
 
 
-def _group_analysis(session: Session, base: Select[Any], column: Any) -> dict[str, int]:
-    analyses = _current_analyses(base)
-    col = analyses.c[column.key]
-    rows = session.execute(select(col, func.count()).group_by(col))
-    return {str(key): count for key, count in rows}
+def _with_current_analysis(query: Any, where: list[ColumnElement[bool]]) -> Any:
+    return query.select_from(Conversation).join(
+        ConversationAnalysis,
+        and_(ConversationAnalysis.conversation_id == Conversation.id,
+             ConversationAnalysis.is_current.is_(True)),
+    ).where(*where)
 
 
-def _escalations(session: Session, base: Select[Any]) -> dict[str, Any]:
-    analyses = _current_analyses(base)
-    rows = session.execute(
-        select(analyses.c.escalation_reason, func.count())
-        .where(analyses.c.escalation_flag.is_(True))
-        .group_by(analyses.c.escalation_reason)
-    )
+def _analysis_figures(session: Session, where: list[ColumnElement[bool]]) -> dict[str, Any]:
+    """Intents and escalations from one GROUP BY pass over the current analyses."""
+    analysis = ConversationAnalysis
+    keys = (analysis.intent, analysis.escalation_flag, analysis.escalation_reason)
+    query = _with_current_analysis(select(*keys, func.count()), where).group_by(*keys)
+    rows = session.execute(query)
+    intents: Counter[str] = Counter()
     # "transferred to staff: <why>" groups by its first part so the chart stays readable.
     reasons: Counter[str] = Counter()
-    for reason, count in rows:
-        reasons[(reason or "unspecified").split(":")[0]] += count
-    return {"total": sum(reasons.values()), "by_reason": dict(reasons.most_common())}
+    for intent, escalated, reason, count in rows:
+        intents[str(intent)] += count
+        if escalated:
+            reasons[(reason or "unspecified").split(":")[0]] += count
+    return {
+        "intents": dict(intents),
+        "escalations": {"total": sum(reasons.values()), "by_reason": dict(reasons.most_common())},
+    }
 
 
-def _by_time(session: Session, base: Select[Any], flt: MetricsFilter) -> dict[str, Any]:
-    analyses = _current_analyses(base)
-    ids = base.subquery()
+def _by_time(
+    session: Session, where: list[ColumnElement[bool]], flt: MetricsFilter
+) -> dict[str, Any]:
+    analysis = ConversationAnalysis
     bucket = _hour_bucket(session)
     rows = session.execute(
         select(
             bucket,
             func.count(),
-            func.sum(analyses.c.sentiment),
-            func.sum(analyses.c.satisfaction),
-            func.sum(case((analyses.c.id.is_not(None), 1), else_=0)),
+            func.sum(analysis.sentiment),
+            func.sum(analysis.satisfaction),
+            # The analysis' conversation_id, not its id: the index then covers the join.
+            func.count(analysis.conversation_id),
         )
         .select_from(Conversation)
-        .join(ids, ids.c.id == Conversation.id)
-        .outerjoin(analyses, analyses.c.conversation_id == Conversation.id)
+        .outerjoin(analysis, and_(analysis.conversation_id == Conversation.id,
+                                  analysis.is_current.is_(True)))
+        .where(*where)
         .group_by(bucket)
     )
     zone = ZoneInfo(flt.timezone)
     by_hour: Counter[int] = Counter()
     per_day: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0])
+    # One row per UTC hour of the range (at most 24 x 366), folded into local hours and days.
     for hour_text, count, sentiment_sum, satisfaction_sum, analysed in rows:
         local = datetime.strptime(hour_text, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
         by_hour[local.hour] += count
@@ -164,4 +169,6 @@ def _by_time(session: Session, base: Select[Any], flt: MetricsFilter) -> dict[st
 def _hour_bucket(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone("UTC", Conversation.started_at), "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", Conversation.started_at)
+    # SQLite keeps UTC instants as "YYYY-MM-DD HH:MM:SS.ffffff" text: the hour is a
+    # prefix, cheaper to take than to parse with strftime on every row.
+    return func.substr(Conversation.started_at, 1, 13)

@@ -14,6 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from referraldesk import __version__
 from referraldesk.api import routes
 from referraldesk.api.limits import BodySizeLimit
+from referraldesk.api.overload import install_overload_handlers
+from referraldesk.api.routes.intake_pdf import PDF_UPLOAD_PATHS
+from referraldesk.api.security_headers import SecurityHeaders
 from referraldesk.db.session import get_engine, session_factory
 from referraldesk.errors import HTTP_STATUS, DomainError
 from referraldesk.logging import get_logger
@@ -28,10 +31,15 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="A bilingual AI front desk that closes the loop on specialist referrals.",
     )
-    app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_request_bytes)
+    settings = get_settings()
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
+                       larger=dict.fromkeys(PDF_UPLOAD_PATHS, settings.max_pdf_bytes))
+    # Outermost, so a refusal by any inner layer carries the headers too.
+    app.add_middleware(SecurityHeaders, https=_is_https(get_settings().public_url))
     app.state.engine = engine or get_engine()
     app.state.session_factory = session_factory(app.state.engine)
     _install_error_handlers(app)
+    install_overload_handlers(app)
     app.get("/healthz", tags=["health"])(healthz)
     for module_info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{routes.__name__}.{module_info.name}")
@@ -39,6 +47,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if router is not None:
             app.include_router(router)
     return app
+
+
+def _is_https(public_url: str) -> bool:
+    return public_url.lower().startswith("https://")
 
 
 def healthz(request: Request) -> JSONResponse:

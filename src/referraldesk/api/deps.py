@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from referraldesk.api.overload import admitted
 from referraldesk.audit.trail import Actor
 from referraldesk.auth.tokens import authenticate
 from referraldesk.errors import Forbidden, Unauthenticated
@@ -22,18 +23,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     waits for a thread to commit it: a deadlock. Here the commit runs on the event
     loop, which is never exhausted; it blocks it only for the commit itself.
     """
-    session = request.app.state.session_factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    async with admitted(request):
+        session = request.app.state.session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent. With the default ("request")
+# the commit ran after it, so a client acting on the answer at once (the next chat
+# message, on another web instance) could find nothing yet, and a failed commit
+# left a client holding a success for something never stored.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def client_address(request: Request) -> str | None:

@@ -1,9 +1,15 @@
 """Fixed-window rate limits counted in the database, so they hold across web instances.
 
 An in-memory bucket would give each instance behind a load balancer its own
-allowance; a row per (limit, client, window) in the shared database does not. The
-increment is one atomic upsert, so two instances counting at once cannot both read
-the same count.
+allowance; a counter per (limit, client, window) in a shared store does not. With
+REFERRALDESK_REDIS_URL set the counter is a Redis key (INCR is atomic and expires by
+itself); otherwise it is a database row incremented by one atomic upsert, so two
+instances counting at once cannot both read the same count.
+
+The count is committed in its own short transaction, not the request's: the row
+of one client's window is locked by its upsert until commit, so counting inside a
+request that then plays a whole agent turn serialized every start from that
+address (a clinic behind one NAT address, a burst from one web page).
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
+from redis import Redis
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -29,6 +37,8 @@ class RateLimit:
     name: str
     limit: int
     window_seconds: int
+    # What is counted, as the refusal names it.
+    counted: str = "requests from this address"
 
     def hit(self, session: Session, client: str | None) -> int:
         """Count one request of `client`; raise RateLimited past the limit.
@@ -38,13 +48,16 @@ class RateLimit:
         """
         current = now()
         window = int(current.timestamp()) // self.window_seconds
-        count = _increment(session, self._key(client, window), self._expiry(window))
-        if count == 1:
-            _prune(session, current)
+        key, expires_at = self._key(client, window), self._expiry(window)
+        redis_url = get_settings().redis_url
+        if redis_url:
+            count = _increment_in_redis(redis_url, key, expires_at)
+        else:
+            count = _count_in_database(session, key, expires_at, current)
         if count > self.limit:
             wait = (window + 1) * self.window_seconds - int(current.timestamp())
             raise RateLimited(
-                f"too many requests from this address: the limit is {self.limit} per "
+                f"too many {self.counted}: the limit is {self.limit} per "
                 f"{self.window_seconds // 60} minutes; try again in {wait} seconds"
             )
         return count
@@ -60,9 +73,46 @@ class RateLimit:
         return end + timedelta(seconds=self.window_seconds)
 
 
+def _count_in_database(session: Session, key: str, expires_at: datetime, current: datetime) -> int:
+    # SQLite has one writer at a time: a second transaction while the request's own is
+    # open would wait for itself, so there the count stays in the request's.
+    shared_transaction = session.in_transaction() and _dialect(session) == "sqlite"
+    if shared_transaction:
+        return _increment_and_prune(session, key, expires_at, current)
+    with Session(bind=session.get_bind().engine) as counting, counting.begin():
+        return _increment_and_prune(counting, key, expires_at, current)
+
+
+def _increment_and_prune(
+    session: Session, key: str, expires_at: datetime, current: datetime
+) -> int:
+    count = _increment(session, key, expires_at)
+    if count == 1:
+        _prune(session, current)
+    return count
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _increment_in_redis(redis_url: str, key: str, expires_at: datetime) -> int:
+    client = _redis_client(redis_url)
+    with client.pipeline() as pipe:
+        pipe.incr(f"referraldesk:rate:{key}")
+        pipe.expireat(f"referraldesk:rate:{key}", int(expires_at.timestamp()))
+        count, _ = pipe.execute()
+    return int(count)
+
+
+@lru_cache(maxsize=2)
+def _redis_client(redis_url: str) -> Redis:
+    # One client (and connection pool) per process, shared by every request thread.
+    return Redis.from_url(redis_url)
+
+
 def _increment(session: Session, key: str, expires_at: datetime) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     first = insert(RateCounter).values(key=key, count=1, expires_at=expires_at)
     counted = first.on_conflict_do_update(
         index_elements=[RateCounter.key], set_={"count": RateCounter.count + 1}

@@ -1,4 +1,4 @@
-"""`referraldesk import hl7|fhir|csv FILE...`: referral intake from files.
+"""`referraldesk import hl7|fhir|csv|pdf FILE...`: referral intake from files.
 
 Every message (each HL7 message of a file, each FHIR file, each CSV row) is kept
 in the intake queue and reported on one line; what passes is kept even when others
@@ -21,7 +21,7 @@ from referraldesk.intake.hl7.service import receive_hl7
 
 IMPORT_ACTOR = Actor(name="system:import", role="system")
 
-import_app = typer.Typer(help="Take referrals in from HL7 v2, FHIR R4 or CSV files.",
+import_app = typer.Typer(help="Take referrals in from HL7 v2, FHIR R4, CSV or PDF files.",
                          no_args_is_help=True)
 
 Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]
@@ -74,6 +74,28 @@ def import_csv_file(
     lines = [row.line() for row in report.rows]
     lines.append(f"{report.imported} imported, {report.rejected} rejected")
     _finish(lines, report.rejected)
+
+
+@import_app.command("pdf")
+def import_pdf(
+    files: Annotated[list[Path] | None, typer.Argument(exists=True, dir_okay=False,
+                                                       readable=True)] = None,
+    watch: Annotated[Path | None, typer.Option(
+        "--watch", exists=True, file_okay=False, help="Take in every PDF dropped in this "
+        "folder until stopped; each moves to DIR/done or DIR/failed.")] = None,
+    now: NowOption = None,
+) -> None:
+    """PDF or faxed referrals: kept in the intake queue for a coordinator to confirm."""
+    from referraldesk.cli.pdf_import import import_pdf_files, watch_folder
+
+    start_clock(now)
+    if watch is not None:
+        watch_folder(watch, IMPORT_ACTOR)
+        return
+    if not files:
+        raise typer.BadParameter("name PDF files, or a folder with --watch", param_hint="FILES")
+    lines, failed = import_pdf_files(files, IMPORT_ACTOR)
+    _finish(lines, failed)
 
 
 def _finish(lines: list[str], failed: int) -> None:

@@ -21,7 +21,9 @@ def list_patients(
     with_referral: bool = typer.Option(
         False, "--with-referral", help="Only patients with an open referral, shown beside them."
     ),
-    search: str | None = typer.Option(None, help="Part of a name (accents and case ignored)."),
+    search: str | None = typer.Option(
+        None, help="Whole words of the name, e.g. a full surname (accents and case ignored)."
+    ),
     limit: int = typer.Option(10, min=1, max=500, help="At most this many."),
 ) -> None:
     """Print patients with their date of birth, language, plan and open referral.
@@ -29,17 +31,19 @@ def list_patients(
     Handy to try the demo: pick a patient with a referral and give the agent their
     name and date of birth.
     """
-    from referraldesk.patients.names import fold
+    from referraldesk.db.encrypted import blind_contains
+    from referraldesk.patients.names import tokens
 
     with cli_session() as session:
-        query = select(Patient).where(Patient.status == "active").order_by(Patient.name_key)
+        query = select(Patient).where(Patient.status == "active")
         if with_referral:
             query = query.where(
                 Patient.id.in_(select(Referral.patient_id).where(Referral.status.in_(OPEN)))
             )
-        if search:
-            query = query.where(Patient.name_key.contains(fold(search)))
-        patients = session.scalars(query.limit(limit)).all()
+        for word in tokens(search or ""):
+            query = query.where(blind_contains(Patient.name_words_index, "name_word", word))
+        # Names are encrypted at rest: sorted here, after decryption, not in SQL.
+        patients = sorted(session.scalars(query), key=lambda patient: patient.name_key)[:limit]
         for patient in patients:
             referral = session.scalars(
                 select(Referral).where(Referral.patient_id == patient.id,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from referraldesk.cli.common import cli_session, start_clock
 from referraldesk.clock import now
 from referraldesk.errors import InvalidArgument, NotFound
-from referraldesk.models import Practice, Specialty
+from referraldesk.models import Practice, Provider, Specialty
 from referraldesk.patients.service import resolve_plan
 from referraldesk.referrals.specialties import specialty_key_for
 from referraldesk.scheduling.slots import Slot, SlotQuery, find_slots
@@ -45,7 +45,7 @@ def slots(
         query = SlotQuery(
             specialty_key=_specialty(session, specialty),
             plan_id=resolve_plan(session, plan).id if plan else None,
-            language=lang,
+            language=_language(session, lang),
             start=start,
             end=start + timedelta(days=days - 1),
             windows=windows,
@@ -66,6 +66,23 @@ def format_slot(slot: Slot, show_id: bool = False) -> str:
         f"{slot.location_name} — {','.join(slot.languages)}"
     )
     return f"{line}  [{slot.id}]" if show_id else line
+
+
+def _language(session: Session, lang: str | None) -> str | None:
+    """The language code asked for, if some provider speaks it; otherwise a clear refusal
+    (an unknown code would silently print "no open slots")."""
+    if lang is None:
+        return None
+    code = lang.strip().lower()
+    spoken = sorted({language for languages in session.scalars(select(Provider.languages))
+                     for language in languages or []})
+    if code not in spoken:
+        raise InvalidArgument(
+            f"--lang {lang!r} is not a language any provider speaks; use one of: "
+            f"{', '.join(spoken) or 'none configured'}",
+            field="lang",
+        )
+    return code
 
 
 def _windows(texts: list[str]) -> list[TimeWindow]:

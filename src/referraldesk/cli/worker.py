@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import typer
 
+from referraldesk.cli.common import start_clock
 from referraldesk.logging import configure_logging
 from referraldesk.settings import get_settings
 
 
 def worker(
     workers: int = typer.Option(2, min=1, help="Worker threads in this process."),
+    now: str | None = typer.Option(
+        None,
+        "--now",
+        help="Start the practice clock at this ISO 8601 instant and let it run "
+        "(as `serve --now`: demos and load runs whose web instances run a clock of their own).",
+    ),
 ) -> None:
     """Run background jobs (analytics, outreach, retention) until stopped with Ctrl-C.
 
@@ -20,6 +27,7 @@ def worker(
 
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
+    start_clock(now)
     run_worker(workers)
 
 

@@ -87,15 +87,20 @@ class Heard:
 
     language: str | None
     intent: str | None
-    understanding: Any = None
 
 
 def hear(text: str, *, now: datetime, language: str, awaiting: str | None) -> Heard:
-    """Read the caller's message with the shared understanding (intent and language)."""
-    from referraldesk.understanding import understand
+    """Read the caller's message for what the guardrails need: its language and intent.
 
-    understood = understand(text, now=now, lang=language, awaiting=awaiting)
-    return Heard(language=understood.language, intent=understood.intent, understanding=understood)
+    The same two readings `understand` makes, without its dates, names and plan and
+    specialty matching: the brain reads the message in full with the practice's own
+    lexicon, and doing it here too was a fifth of a turn's CPU. `now` and `awaiting`
+    stay in the signature for the guardrails that may come to need them.
+    """
+    from referraldesk.understanding.intents import detect_intent
+    from referraldesk.understanding.language import detect_language
+
+    return Heard(language=detect_language(text, language), intent=detect_intent(text))
 
 
 def consent_keyword(text: str, heard: Heard, channel: str) -> str | None:

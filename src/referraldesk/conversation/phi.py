@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referraldesk.db.encrypted import blind_match
 from referraldesk.models import Conversation, Patient, PatientPhone, Referral
 from referraldesk.patients.names import fold
 
@@ -108,7 +109,7 @@ def _candidate_patients(session: Session, conversation: Conversation) -> list[Pa
         statement = (
             select(Patient)
             .join(PatientPhone, PatientPhone.patient_id == Patient.id)
-            .where(PatientPhone.e164 == conversation.caller_phone)
+            .where(blind_match(PatientPhone.e164_index, "phone", conversation.caller_phone))
         )
         found.update({patient.id: patient for patient in session.scalars(statement)})
     if conversation.referral_id:

@@ -35,7 +35,7 @@ from referraldesk.conversation.outcomes import merge_outcome, outcome_at_end
 from referraldesk.conversation.turn import AgentTurn
 from referraldesk.errors import Conflict, InvalidArgument, Unavailable
 from referraldesk.logging import get_logger
-from referraldesk.models import Conversation, Practice
+from referraldesk.models import Conversation, Practice, Turn
 from referraldesk.tools import ToolContext, ToolOutcome, catalog
 
 log = get_logger(__name__)
@@ -47,7 +47,7 @@ MAX_MESSAGE_CHARS = 2000
 # A conversation by text stays open across messages for a day.
 TEXT_THREAD_IDLE = timedelta(hours=24)
 _SKIP_ANALYSIS = "referraldesk.skip_analysis"
-_VERIFICATION_FAILURES = frozenset({"not_found", "ambiguous"})
+_VERIFICATION_FAILURES = frozenset({"not_found", "ambiguous", "rate_limited"})
 # NUL cannot be stored in PostgreSQL text; other control characters are noise.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -105,7 +105,7 @@ def start_conversation(
     )
 
     engine = brains.get_brain(conversation.brain)
-    turn = _play(session, conversation, at, engine.start, heard=None)
+    turn = _play(session, conversation, at, engine.start, heard=None, previous=None)
     return conversation, turn
 
 
@@ -160,7 +160,7 @@ def handle_message(
     )
 
     produce = _producer(conversation, message, heard, resolve_choice(message, previous))
-    turn = _play(session, conversation, at, produce, heard=heard)
+    turn = _play(session, conversation, at, produce, heard=heard, previous=previous)
     if any(action.type == "end" for action in turn.actions):
         _close(session, conversation, reason=turn.outcome_reason or "agent_ended")
     return turn
@@ -264,10 +264,11 @@ def _play(
     produce: Produce,
     *,
     heard: Heard | None,
+    previous: Turn | None,
 ) -> AgentTurn:
     started = perf_counter()
     failed_before = conversation.failed_verifications
-    ctx = _context(session, conversation, at, heard)
+    ctx = _context(session, conversation, at, previous)
 
     turn = _produce_safely(session, conversation, ctx, produce)
     turn = _guard(session, conversation, ctx, turn, heard, failed_before)
@@ -399,8 +400,9 @@ def _queue_analysis(session: Session, conversation_id: str) -> None:
 
 
 def _context(
-    session: Session, conversation: Conversation, at: datetime, heard: Heard | None
+    session: Session, conversation: Conversation, at: datetime, previous: Turn | None
 ) -> TurnContext:
+    """The brain's view of this turn; `previous` is the last agent turn (None: the first)."""
     practice = _practice(session)
     tools = _BoundTools(session, conversation)
     ctx = TurnContext(
@@ -420,9 +422,9 @@ def _context(
         extra={
             "failed_verifications": conversation.failed_verifications,
             "referral_id": conversation.referral_id,
-            "understanding": heard.understanding if heard else None,
             # What the caller heard of the last reply when they cut it off (voice), else None.
-            "last_reply_heard": _heard_of_last_reply(session, conversation.id),
+            # (`previous` was read at the start of the turn: one query fewer per turn.)
+            "last_reply_heard": _heard_of(previous),
             # Names this practice in this database, for caches of practice data
             # (never patient data) that may outlive one turn.
             "practice_key": f"{session.get_bind().engine.url}|{practice.id}",
@@ -432,8 +434,7 @@ def _context(
     return ctx
 
 
-def _heard_of_last_reply(session: Session, conversation_id: str) -> str | None:
-    last = store.last_agent_turn(session, conversation_id)
+def _heard_of(last: Turn | None) -> str | None:
     return last.heard_text if last is not None and last.interrupted else None
 
 

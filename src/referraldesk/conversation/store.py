@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from referraldesk.conversation.turn import Action, AgentTurn, Option
+from referraldesk.db.encrypted import blind_match
 from referraldesk.errors import NotFound
 from referraldesk.models import Conversation, Turn
 
@@ -169,7 +170,7 @@ def latest_open_conversation(
         select(Conversation)
         .where(
             Conversation.channel == channel,
-            Conversation.caller_phone == caller_phone,
+            blind_match(Conversation.caller_phone_index, "phone", caller_phone),
             Conversation.status == "active",
         )
         .order_by(Conversation.last_activity_at.desc())

@@ -11,6 +11,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from referraldesk.db.encrypted import listen_for_blind_indexes
+
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,3 +66,7 @@ class IdMixin:
     """A random hex id: safe to show in URLs, reveals nothing about volume or order."""
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+
+
+# Blind indexes (db/encrypted.py) are recomputed on every ORM insert and update.
+listen_for_blind_indexes(Base)

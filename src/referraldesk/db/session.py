@@ -10,19 +10,30 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from referraldesk.db import sqlite_gate
 from referraldesk.settings import get_settings
 
 
 def make_engine(url: str) -> Engine:
+    """An engine for `url`, its pool and waits sized by the settings (DB_POOL_SIZE ...)."""
+    settings = get_settings()
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
+        # Queue for the write lock in this process first (registered before BEGIN).
+        sqlite_gate.install(engine, settings.db_wait_seconds)
         # Take the write lock at BEGIN: two bookings racing for one slot must
         # serialize, not both read "free" and then one fail at COMMIT.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_wait_seconds,
+    )
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -31,6 +31,7 @@ from referraldesk.models.intake import (
     APPLIED,
     FAILED,
     INTAKE_CHANNELS,
+    INTAKE_STATUSES,
     PENDING,
     REPLAYED,
     IntakeMessage,
@@ -99,7 +100,7 @@ def attempt(session: Session, message: IntakeMessage, work: Callable[[], T]) -> 
                                    "message; it is kept in the intake queue for replay", INTERNAL)]
 
 
-def settle_applied(message: IntakeMessage, referral_id: str, reply: str) -> None:
+def settle_applied(message: IntakeMessage, referral_id: str | None, reply: str) -> None:
     message.status, message.referral_id, message.reply, message.error = (
         APPLIED, referral_id, reply, None)
 
@@ -116,6 +117,24 @@ def list_failed(session: Session) -> list[IntakeMessage]:
         select(IntakeMessage).where(IntakeMessage.status == FAILED)
         .order_by(IntakeMessage.received_at, IntakeMessage.id)
     ).all())
+
+
+def list_messages(session: Session, *, status: str | None = None, channel: str | None = None,
+                  limit: int = 50, offset: int = 0) -> list[IntakeMessage]:
+    """Messages newest first, of one status and channel when given (InvalidArgument if unknown)."""
+    query = select(IntakeMessage)
+    if status is not None:
+        if status not in INTAKE_STATUSES:
+            raise InvalidArgument(f"intake status {status!r} is not one of "
+                                  f"{', '.join(INTAKE_STATUSES)}", field="status")
+        query = query.where(IntakeMessage.status == status)
+    if channel is not None:
+        if channel not in INTAKE_CHANNELS:
+            raise InvalidArgument(f"intake channel {channel!r} is not one of "
+                                  f"{', '.join(INTAKE_CHANNELS)}", field="channel")
+        query = query.where(IntakeMessage.channel == channel)
+    query = query.order_by(IntakeMessage.received_at.desc(), IntakeMessage.id)
+    return list(session.scalars(query.offset(offset).limit(limit)).all())
 
 
 def get_message(session: Session, message_id: str) -> IntakeMessage:

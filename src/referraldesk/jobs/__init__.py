@@ -5,7 +5,11 @@ row commits, reload that row, and log and drop a record they cannot handle rathe
 than retrying it forever.
 """
 
-from referraldesk.jobs import outreach_tasks  # noqa: F401 - registers the periodic jobs
+from referraldesk.jobs import (
+    outreach_tasks,  # noqa: F401 - registers the periodic jobs
+    retention_tasks,  # noqa: F401 - the nightly retention purge
+    sweeper,  # noqa: F401 - re-queues work a killed worker lost
+)
 from referraldesk.jobs.app import huey, queue_after_commit
 from referraldesk.jobs.tasks import queue_analysis
 

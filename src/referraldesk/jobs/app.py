@@ -16,10 +16,10 @@ from referraldesk.settings import get_settings
 def build_huey() -> Huey:
     settings = get_settings()
     if settings.redis_url:
-        return RedisHuey("referraldesk", url=settings.redis_url, utc=True)
+        return RedisHuey(settings.queue_name, url=settings.redis_url, utc=True)
     path = Path(settings.queue_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("referraldesk", filename=str(path), utc=True)
+    return SqliteHuey(settings.queue_name, filename=str(path), utc=True)
 
 
 huey: Huey = build_huey()

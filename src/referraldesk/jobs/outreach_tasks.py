@@ -50,3 +50,14 @@ def nightly_visit_sync() -> None:
 
     with session_scope() as session:
         sync_visits(session, JOB_ACTOR)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def send_schedule_feed() -> None:
+    """Deliver the SIU messages due to the practice-management system."""
+    from referraldesk.loop.schedule_feed import send_schedule_feed as send
+
+    with session_scope() as session:
+        report = send(session)
+    log.info("schedule_feed_sent", acked=len(report.acked), retrying=len(report.retrying),
+             failed=len(report.failed))

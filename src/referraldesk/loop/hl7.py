@@ -2,7 +2,8 @@
 
 - RRI^I12 (the answer to a REF^I12) or OSU^O51 (to an OMG^O19, IHE 360X) for a change
   of status: accepted, rejected, cancelled, visit kept, closed, and the lost ends;
-- SIU^S12 when the visit is booked, SIU^S26 when the patient did not come.
+- SIU^S12 when the visit is booked, SIU^S13 when it moves, SIU^S26 when the patient did
+  not come.
 
 Free text is escaped before it goes into a field (`\\T\\` for &, `\\S\\` for ^, `\\E\\` for
 the escape character ...: inputs.md M1); hl7apy would read a bare ^ in a value as a
@@ -39,11 +40,15 @@ RRI = "RRI^I12"
 OSU = "OSU^O51"
 SIU_BOOKED = "SIU^S12"
 SIU_NO_SHOW = "SIU^S26"
+SIU_RESCHEDULED = "SIU^S13"
+# Not a lifecycle state: the referral stays scheduled while its visit moves.
+RESCHEDULED = "rescheduled"
 _STRUCTURES = {
     RRI: "RRI^I12^RRI_I12",
     OSU: "OSU^O51^OSU_O51",
     SIU_BOOKED: "SIU^S12^SIU_S12",
     SIU_NO_SHOW: "SIU^S26^SIU_S12",
+    SIU_RESCHEDULED: "SIU^S13^SIU_S12",
 }
 # HL7 table 0283 (referral status) for RF1-1.
 _RF1_STATUS = {
@@ -97,7 +102,7 @@ def build_message(
     message_type = _message_type(kind, envelope)
     control_id = new_id()[:20]
     segments = [_msh(session, envelope, message_type, control_id)]
-    if message_type in (SIU_BOOKED, SIU_NO_SHOW):
+    if message_type in (SIU_BOOKED, SIU_NO_SHOW, SIU_RESCHEDULED):
         segments.extend(_schedule(session, referral, kind, note))
     elif message_type == OSU:
         segments.extend(_order_status(referral, envelope, kind, note))
@@ -124,6 +129,8 @@ def _message_type(kind: str, envelope: _Envelope) -> str:
         return SIU_BOOKED
     if kind == lifecycle.NO_SHOW:
         return SIU_NO_SHOW
+    if kind == RESCHEDULED:
+        return SIU_RESCHEDULED
     return OSU if envelope.came_as_order else RRI
 
 
@@ -263,7 +270,7 @@ def _pid(patient: Patient) -> Segment:
 
 
 def _notes(kind: str, referral: Referral, note: str | None) -> list[Segment]:
-    texts = [f"Status: {lifecycle.label(kind)}"]
+    texts = [f"Status: {'Rescheduled' if kind == RESCHEDULED else lifecycle.label(kind)}"]
     if referral.leakage_reason and kind in lifecycle.LEAKING:
         texts.append(f"Reason: {referral.leakage_reason.replace('_', ' ')}")
     if note:
@@ -279,3 +286,16 @@ def _notes(kind: str, referral: Referral, note: str | None) -> list[Segment]:
 
 def _timestamp(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y%m%d%H%M%S+0000")
+
+
+# For the other SIU builders (the PM feed): the same segments, under public names.
+def pid_segment(patient: Patient) -> Segment:
+    return _pid(patient)
+
+
+def resource_segments(appointment: Appointment) -> list[Segment]:
+    return _resources(appointment)
+
+
+def timestamp(instant: datetime) -> str:
+    return _timestamp(instant)

@@ -59,7 +59,25 @@ def queue_for_transition(
     practice = session.get(ReferringPractice, referral.referring_practice_id)
     if practice is None or practice.protocol not in (*SENDABLE_PROTOCOLS, FAX):
         return None
-    message = _build(session, referral, practice, to_status)
+    return _queue(session, referral, practice, to_status)
+
+
+def queue_for_reschedule(session: Session, referral: Referral) -> OutboundMessage | None:
+    """Queue word that a scheduled referral's visit moved: SIU^S13 over HL7, the Task
+    again (with the new appointment) over FHIR; fax practices hear at the next move."""
+    if referral.referring_practice_id is None:
+        return None
+    practice = session.get(ReferringPractice, referral.referring_practice_id)
+    if practice is None or practice.protocol not in SENDABLE_PROTOCOLS:
+        return None
+    kind = hl7.RESCHEDULED if practice.protocol in HL7_PROTOCOLS else lifecycle.SCHEDULED
+    return _queue(session, referral, practice, kind)
+
+
+def _queue(
+    session: Session, referral: Referral, practice: ReferringPractice, kind: str
+) -> OutboundMessage:
+    message = _build(session, referral, practice, kind)
     message.created_at = _after_latest(session, referral.id)
     session.add(message)
     session.flush()

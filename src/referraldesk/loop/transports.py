@@ -24,7 +24,6 @@ import httpx
 
 from referraldesk.intake.hl7.framing import END_BLOCK, decode, frame, unframe
 from referraldesk.loop.hl7 import ack_code
-from referraldesk.models import OutboundMessage
 
 ACKED = "acked"
 RETRY = "retry"
@@ -45,8 +44,18 @@ class Delivery:
     detail: str | None = None
 
 
+class Sendable(Protocol):
+    """What a transport sends: an outbox row or a schedule-feed row."""
+
+    @property
+    def payload(self) -> str: ...
+
+    @property
+    def control_id(self) -> str: ...
+
+
 class Transport(Protocol):
-    def deliver(self, message: OutboundMessage, endpoint: str) -> Delivery:
+    def deliver(self, message: Sendable, endpoint: str) -> Delivery:
         """Send `message.payload` to `endpoint` and judge the answer."""
         ...
 
@@ -72,7 +81,7 @@ class MllpTransport:
         self._connect = connect or _tcp_connect
         self._timeout = timeout
 
-    def deliver(self, message: OutboundMessage, endpoint: str) -> Delivery:
+    def deliver(self, message: Sendable, endpoint: str) -> Delivery:
         address = mllp_address(endpoint)
         if address is None:
             return Delivery(FAILED, f"endpoint {endpoint!r} is not mllp://host:port")
@@ -93,7 +102,7 @@ class HttpHl7Transport:
     def __init__(self, client: httpx.Client) -> None:
         self._client = client
 
-    def deliver(self, message: OutboundMessage, endpoint: str) -> Delivery:
+    def deliver(self, message: Sendable, endpoint: str) -> Delivery:
         try:
             response = self._client.post(
                 endpoint,
@@ -115,7 +124,7 @@ class FhirTransport:
     def __init__(self, client: httpx.Client) -> None:
         self._client = client
 
-    def deliver(self, message: OutboundMessage, endpoint: str) -> Delivery:
+    def deliver(self, message: Sendable, endpoint: str) -> Delivery:
         url = f"{endpoint.rstrip('/')}/Task/{message.control_id}"
         try:
             response = self._client.put(

@@ -2,6 +2,7 @@
 
 from referraldesk.models.audit import AuditEvent
 from referraldesk.models.auth import ROLES, ApiToken, IdempotencyRecord, User
+from referraldesk.models.calendar_feed import CalendarFeed, ScheduleFeedMessage
 from referraldesk.models.conversation import (
     OUTCOMES,
     Conversation,
@@ -29,6 +30,7 @@ from referraldesk.models.practice import (
 )
 from referraldesk.models.ratelimit import RateCounter
 from referraldesk.models.referral import Referral, ReferralTransition, ReferringPractice
+from referraldesk.models.rights import DataRightsRequest, RecordingDisclosure
 from referraldesk.models.scheduling import APPOINTMENT_STATUSES, BOOKED, Appointment
 
 __all__ = [
@@ -41,11 +43,13 @@ __all__ = [
     "AuditEvent",
     "AvailabilityBlock",
     "AvailabilityException",
+    "CalendarFeed",
     "Closure",
     "Consent",
     "Conversation",
     "ConversationAnalysis",
     "Coverage",
+    "DataRightsRequest",
     "IdempotencyRecord",
     "IntakeMessage",
     "Location",
@@ -58,9 +62,11 @@ __all__ = [
     "Practice",
     "Provider",
     "RateCounter",
+    "RecordingDisclosure",
     "Referral",
     "ReferralTransition",
     "ReferringPractice",
+    "ScheduleFeedMessage",
     "Service",
     "Specialty",
     "StaffTask",

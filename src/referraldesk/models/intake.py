@@ -8,12 +8,14 @@ error, for a person to fix and replay.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referraldesk.clock import now
 from referraldesk.db.base import Base, IdMixin
+from referraldesk.db.encrypted import EncryptedBytes, EncryptedJSON, EncryptedString
 
 INTAKE_CHANNELS = ("hl7_http", "hl7_mllp", "hl7_file", "fhir", "csv", "pdf")
 PENDING = "pending"
@@ -21,7 +23,9 @@ APPLIED = "applied"
 FAILED = "failed"
 # A failed message a person corrected: the new attempt is its own row (replay_of_id).
 REPLAYED = "replayed"
-INTAKE_STATUSES = (PENDING, APPLIED, FAILED, REPLAYED)
+# A PDF or fax read by machine: waits for a coordinator to confirm or correct the fields.
+NEEDS_REVIEW = "needs_review"
+INTAKE_STATUSES = (PENDING, APPLIED, FAILED, REPLAYED, NEEDS_REVIEW)
 
 
 class IntakeMessage(IdMixin, Base):
@@ -31,11 +35,12 @@ class IntakeMessage(IdMixin, Base):
     # hl7_http | hl7_mllp | hl7_file | fhir | csv | pdf
     channel: Mapped[str] = mapped_column(String(12))
     # The message exactly as received (one CSV row keeps its header line with it).
-    body: Mapped[str] = mapped_column(Text)
+    # Encrypted, like `error` (it may quote a field), `document` and `extracted`.
+    body: Mapped[str] = mapped_column(EncryptedString())
     content_type: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(default=now)
-    status: Mapped[str] = mapped_column(String(10), default=PENDING)
-    error: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    error: Mapped[str | None] = mapped_column(EncryptedString())
     # What we answered the sender (the HL7 ACK, the FHIR OperationOutcome, the row report).
     reply: Mapped[str | None] = mapped_column(Text)
     referral_id: Mapped[str | None] = mapped_column(ForeignKey("referrals.id"), index=True)
@@ -45,3 +50,7 @@ class IntakeMessage(IdMixin, Base):
     control_id: Mapped[str | None] = mapped_column(String(100))
     replay_of_id: Mapped[str | None] = mapped_column(ForeignKey("intake_messages.id"))
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+    # A PDF door's original file, byte for byte (`body` holds the text read from it).
+    document: Mapped[bytes | None] = mapped_column(EncryptedBytes())
+    # What was read from the document: {field: {value, confidence}} plus how it was read.
+    extracted: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON())

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referraldesk.clock import now
 from referraldesk.db.base import Base, IdMixin
+from referraldesk.db.encrypted import EncryptedString
 
 ATTEMPT_CHANNELS = ("sms", "voice")
 ATTEMPT_STATUSES = ("queued", "sent", "delivered", "failed", "answered", "voicemail", "skipped")
@@ -55,8 +56,9 @@ class OutboundMessage(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))
     # "RRI^I12", "OSU^O51", "SIU^S12", "SIU^S26", "Task", "letter"
     message_type: Mapped[str] = mapped_column(String(12))
-    # The HL7 message, the FHIR Task JSON, or the letter's facts as JSON.
-    payload: Mapped[str] = mapped_column(Text)
+    # The HL7 message, the FHIR Task JSON, or the letter's facts as JSON; encrypted
+    # (it names the patient). Attempts store no numbers: they are read from the patient.
+    payload: Mapped[str] = mapped_column(EncryptedString())
     # MSH-10 for HL7 (the ACK's MSA-2 must echo it); the Task id for FHIR.
     control_id: Mapped[str] = mapped_column(String(64))
     # pending | sent | acked | failed

@@ -1,4 +1,10 @@
-"""Referrals, the practices that send them, and every transition they go through."""
+"""Referrals, the practices that send them, and every transition they go through.
+
+Encrypted at rest (db/encrypted.py): the referral's reason, notes, diagnosis codes
+and attachments. Left plain: statuses, specialty, urgency, dates, placer ids and the
+referring side (practices and providers, not patients), which the worklists and the
+funnel filter and count in SQL, and transition reasons (staff's short codes).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referraldesk.clock import now
-from referraldesk.db.base import Base, IdMixin, JSONType
+from referraldesk.db.base import Base, IdMixin
+from referraldesk.db.encrypted import EncryptedJSON, EncryptedString
 from referraldesk.models.patient import Patient
 
 
@@ -32,14 +39,18 @@ class Referral(IdMixin, Base):
         Index("ix_referrals_status_target", "status", "target_date"),
         # The funnel and the dashboard's Numbers read referrals by when they arrived.
         Index("ix_referrals_received", "received_at"),
+        # Covers the funnel's cohort (what it groups by) so a year is read from the index.
+        Index("ix_referrals_received_figures", "received_at", "id", "referring_practice_id",
+              "specialty_key", "status", "leakage_reason", "patient_id", "appointment_id",
+              "target_date"),
     )
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="received")
     specialty_key: Mapped[str] = mapped_column(String(64))
     requested_provider_id: Mapped[str | None] = mapped_column(ForeignKey("providers.id"))
-    reason: Mapped[str] = mapped_column(Text)
-    icd10: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    reason: Mapped[str] = mapped_column(EncryptedString())
+    icd10: Mapped[list[str]] = mapped_column(EncryptedJSON(), default=list)
     # routine | urgent
     urgency: Mapped[str] = mapped_column(String(10), default="routine")
     target_date: Mapped[date | None] = mapped_column(Date)
@@ -49,8 +60,8 @@ class Referral(IdMixin, Base):
     referring_practice_id: Mapped[str | None] = mapped_column(ForeignKey("referring_practices.id"))
     referring_provider: Mapped[str | None] = mapped_column(String(200))
     referring_npi: Mapped[str | None] = mapped_column(String(10))
-    notes: Mapped[str | None] = mapped_column(Text)
-    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    notes: Mapped[str | None] = mapped_column(EncryptedString())
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(EncryptedJSON(), default=list)
     authorization_number: Mapped[str | None] = mapped_column(String(64))
     authorization_from: Mapped[date | None] = mapped_column(Date)
     authorization_until: Mapped[date | None] = mapped_column(Date)
@@ -76,7 +87,11 @@ class Referral(IdMixin, Base):
 class ReferralTransition(IdMixin, Base):
     __tablename__ = "referral_transitions"
     # "Booked in this range" (the dashboard's savings, days to schedule) reads by state and time.
-    __table_args__ = (Index("ix_referral_transitions_to_status_at", "to_status", "at"),)
+    __table_args__ = (
+        Index("ix_referral_transitions_to_status_at", "to_status", "at"),
+        # Covers the funnel's "did this referral reach the stage, and when first".
+        Index("ix_referral_transitions_referral_status", "referral_id", "to_status", "at"),
+    )
 
     referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)

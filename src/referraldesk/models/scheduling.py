@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referraldesk.clock import now
 from referraldesk.db.base import Base, IdMixin
+from referraldesk.db.encrypted import EncryptedString
 from referraldesk.models.patient import Patient
 from referraldesk.models.practice import Location, Provider, Service
 
@@ -56,7 +57,8 @@ class Appointment(IdMixin, Base):
     # Set when an external calendar (FHIR, HL7 SIU) owns this appointment.
     external_id: Mapped[str | None] = mapped_column(String(128), index=True)
     rescheduled_from_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id"))
-    notes: Mapped[str | None] = mapped_column(Text)
+    # Encrypted (db/encrypted.py): it may say why the patient is coming.
+    notes: Mapped[str | None] = mapped_column(EncryptedString())
     booked_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None] = mapped_column()
     cancel_reason: Mapped[str | None] = mapped_column(String(200))

@@ -1,6 +1,7 @@
 """Finding the patient a caller or a message means, without ever guessing.
 
-The date of birth must be equal: it is filtered in SQL (indexed), and a name alone
+The date of birth must be equal: it is filtered in SQL through its blind index
+(names and dates are encrypted at rest, see db/encrypted.py), and a name alone
 never matches anyone. Among the patients born that day, names are compared after
 folding (accents, case, hyphens), as bags of words (so "María" + "José Pérez Núñez"
 is the same as "María José" + "Pérez Núñez", and surnames may come in either
@@ -31,6 +32,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from referraldesk.db.encrypted import blind_match
 from referraldesk.errors import Ambiguous, InvalidArgument, NotFound
 from referraldesk.logging import get_logger
 from referraldesk.models import Patient, PatientPhone
@@ -92,7 +94,8 @@ def find_patient(
     birth_date = _as_date(dob)
     candidates = session.scalars(
         select(Patient)
-        .where(Patient.dob == birth_date, Patient.status == "active")
+        .where(blind_match(Patient.dob_index, "dob", birth_date.isoformat()),
+               Patient.status == "active")
         .options(selectinload(Patient.phones))
     ).all()
     scored = [
@@ -110,7 +113,7 @@ def find_by_phone(session: Session, phone_text: str) -> list[Patient]:
         session.scalars(
             select(Patient)
             .join(PatientPhone, PatientPhone.patient_id == Patient.id)
-            .where(PatientPhone.e164 == e164, Patient.status == "active")
+            .where(blind_match(PatientPhone.e164_index, "phone", e164), Patient.status == "active")
             .order_by(Patient.created_at, Patient.id)
             .distinct()
         ).all()

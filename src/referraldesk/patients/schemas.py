@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from referraldesk.clock import now
 from referraldesk.errors import InvalidArgument
@@ -20,6 +28,13 @@ from referraldesk.scheduling.windows import (
 )
 
 MAX_AGE_YEARS = 120
+# Longer than any real given name or surname (HL7 XPN components are 194 at most, and
+# real ones far shorter); a longer one is a mistake or an attack, refused at every door.
+MAX_NAME_LENGTH = 100
+# Control characters (C0, DEL, C1) and invisible format marks (zero-width spaces, bidi
+# overrides, BOM). A name "Maria\x00" or "Maria\u200b" folds differently from "Maria",
+# so it once slipped past the duplicate check as a second patient.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _LANGUAGES = {
     "en": "en",
     "eng": "en",
@@ -39,7 +54,7 @@ class PatientIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    given_names: str = Field(min_length=1, max_length=200)
+    given_names: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
     surnames: list[str] = Field(min_length=1, max_length=2)
     dob: date
     phone: str
@@ -57,7 +72,14 @@ class PatientIn(BaseModel):
         cleaned = [surname.strip() for surname in value]
         if any(not surname for surname in cleaned):
             raise ValueError("a surname is empty; send one or two non-empty surnames")
-        return cleaned
+        if any(len(surname) > MAX_NAME_LENGTH for surname in cleaned):
+            raise ValueError(f"a surname is longer than {MAX_NAME_LENGTH} characters")
+        return [_printable(surname, "surnames") for surname in cleaned]
+
+    @field_validator("given_names", "plan", "member_id")
+    @classmethod
+    def _no_control_characters(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _printable(value, info.field_name or "value")
 
     @field_validator("dob")
     @classmethod
@@ -76,9 +98,17 @@ class PatientIn(BaseModel):
     @classmethod
     def _phone_e164(cls, value: str) -> str:
         try:
-            return normalize_phone(value)
+            e164 = normalize_phone(value)
         except InvalidArgument as exc:
             raise ValueError(exc.message) from exc
+        # The practice calls and texts from US numbers within US calling hours; a
+        # number abroad could be neither reached nor placed in a time zone.
+        if not e164.startswith("+1"):
+            raise ValueError(
+                "the phone number is not a North American (+1) number; the practice can "
+                "call and text only US numbers: give a US mobile or landline"
+            )
+        return e164
 
     @field_validator("preferred_language", mode="before")
     @classmethod
@@ -101,6 +131,14 @@ class PatientIn(BaseModel):
                 f"unknown consent kind(s) {', '.join(unknown)}; use {', '.join(CONSENT_KINDS)}"
             )
         return value
+
+
+def _printable(value: str, field: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError(
+            f"{field} contains control or invisible characters; send the name as printed"
+        )
+    return value
 
 
 def parse_patient(data: Mapping[str, Any] | PatientIn) -> PatientIn:

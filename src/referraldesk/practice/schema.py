@@ -66,16 +66,75 @@ class RetentionPolicy(Strict):
     recording_days: int = Field(default=90, ge=1)
 
 
+class SchedulingFeedPolicy(Strict):
+    # Where SIU^S12/S13/S15 for bookings made here go: mllp://host:port or an http(s) URL
+    # of the practice-management system's interface engine. None: nowhere.
+    send_to: str | None = Field(default=None, pattern=r"^(mllp|https?)://\S+$", max_length=300)
+
+
+class CalendarFeedPolicy(Strict):
+    # What a provider's feed shows of a booking: "booked" (no PHI) or the patient's initials.
+    event_title: Literal["booked", "initials"] = "booked"
+    show_open_slots: bool = False
+
+
+class BearerAuthConfig(Strict):
+    """A fixed bearer token, read from the environment variable named here (never the YAML)."""
+
+    type: Literal["bearer"]
+    token_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")
+
+
+class SmartBackendAuthConfig(Strict):
+    """SMART backend services: a signed JWT assertion exchanged for an access token."""
+
+    type: Literal["smart_backend"]
+    client_id: str = Field(min_length=1, max_length=200)
+    token_url: str = Field(pattern=r"^https?://\S+$")
+    private_key_path: str = Field(min_length=1, max_length=500)
+    kid: str | None = Field(default=None, max_length=200)
+    algorithm: Literal["RS384", "ES384"] = "RS384"
+    scope: str = "system/Slot.read system/Schedule.read system/Appointment.write"
+
+
+class SchedulingConfig(Strict):
+    """Whose calendar the agent books into: the built-in one, or a FHIR R4 server's."""
+
+    backend: Literal["builtin", "fhir"] = "builtin"
+    base_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    auth: BearerAuthConfig | SmartBackendAuthConfig | None = Field(
+        default=None, discriminator="type"
+    )
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    retries: int = Field(default=2, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _fhir_needs_a_server(self) -> SchedulingConfig:
+        if self.backend == "fhir" and self.base_url is None:
+            raise ValueError(
+                "backend fhir needs base_url, the FHIR server's base (https://ehr.example/fhir)"
+            )
+        if self.backend == "builtin" and (self.base_url or self.auth):
+            raise ValueError("base_url and auth are for backend fhir; drop them or set backend")
+        return self
+
+
 class PracticePolicy(Strict):
     auto_accept_referrals: bool = False
+    scheduling_feed: SchedulingFeedPolicy = SchedulingFeedPolicy()
+    calendar_feeds: CalendarFeedPolicy = CalendarFeedPolicy()
     timely_access: TimelyAccess = TimelyAccess()
     minutes_saved_per_call: float = Field(default=4.0, ge=0, le=120)
     booking: BookingPolicy = BookingPolicy()
-    voice_transport: Literal["streaming", "turn_based"] = "turn_based"
+    # Streaming (ConversationRelay) answers with the latency callers expect; turn_based
+    # (<Gather>) is the fallback for accounts without ConversationRelay.
+    voice_transport: Literal["streaming", "turn_based"] = "streaming"
     # California needs every party's consent: a recorded call says so before anything else.
     record_calls: bool = False
     outreach: OutreachPolicy = OutreachPolicy()
     retention: RetentionPolicy = RetentionPolicy()
+    # None (or backend builtin): the built-in calendar; see scheduling/backends.
+    scheduling: SchedulingConfig | None = None
 
 
 class PracticeInfo(Strict):

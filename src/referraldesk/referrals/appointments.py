@@ -92,6 +92,10 @@ def on_appointment_rescheduled(
     if referral.appointment_id in (None, old.id) and referral.status == SCHEDULED:
         _link(referral, new)
         session.flush()
+        # The referrer heard SIU^S12 for the old time; a cycle with loop.outbox, hence here.
+        from referraldesk.loop.outbox import queue_for_reschedule
+
+        queue_for_reschedule(session, referral)
         log.info("referral_appointment_moved", referral_id=referral.id, appointment_id=new.id)
         return referral
     return on_appointment_booked(session, actor, new)

@@ -6,8 +6,10 @@ referral that later missed its visit still counts as scheduled), so each stage i
 subset of the one before. Lost means it ended in a leaking state (rejected, declined,
 unreachable, expired), counted by leakage reason.
 
-Counts are aggregated in the database (GROUP BY over per-referral flags); the two
-medians are taken in Python over the cohort's durations, a set bounded by the range.
+Counts are aggregated in the database: one GROUP BY over per-referral stage flags
+down to a row per practice, specialty, language and ending, which the totals, the
+leakage and the breakdowns sum. The two medians are taken in Python over the
+cohort's durations, a set bounded by the range.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from statistics import median
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from referraldesk.errors import InvalidArgument
@@ -67,11 +69,9 @@ class FunnelRange:
 
 def funnel(session: Session, period: FunnelRange) -> dict[str, Any]:
     """Every funnel figure for the referrals received in `period`."""
-    cohort = _cohort(period).subquery()
-    totals = session.execute(select(*_sums(cohort))).one()
-    counts = dict(
-        zip(("received", "scheduled", "kept", "closed", "lost"), map(int, totals), strict=True)
-    )
+    groups = _groups(session, period)
+    counts = _total(groups)
+    spans = _spans(session, period)
     return {
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
@@ -86,141 +86,153 @@ def funnel(session: Session, period: FunnelRange) -> dict[str, Any]:
             stage: _rate(counts[stage], counts["received"])
             for stage in ("scheduled", "kept", "closed", "lost")
         },
-        "median_days_to_schedule": _median_days(session, _days_to_schedule(period)),
-        "median_days_to_visit": _median_days(session, _days_to_visit(period)),
-        "timely_access": _timely(session, period),
-        "leakage": _leakage(session, cohort),
-        "by_referring_practice": _breakdown(
-            session, cohort, cohort.c.practice, cohort.c.practice_name
-        ),
-        "by_specialty": _breakdown(session, cohort, cohort.c.specialty, cohort.c.specialty),
-        "by_language": _breakdown(session, cohort, cohort.c.language, cohort.c.language),
+        "median_days_to_schedule": _median(spans.to_schedule),
+        "median_days_to_visit": _median(spans.to_visit),
+        "timely_access": spans.timely(),
+        "leakage": _leakage(groups),
+        "by_referring_practice": _breakdown(groups, "practice", "practice_name"),
+        "by_specialty": _breakdown(groups, "specialty", "specialty"),
+        "by_language": _breakdown(groups, "language", "language"),
     }
 
 
-def _reached(status: str) -> ColumnElement[int]:
+def _reached_flags(period: FunnelRange) -> Any:
+    """Per referral of the cohort: did its history reach scheduled, visit_kept, closed,
+    and when was it first scheduled.
+
+    One GROUP BY over the cohort's transitions, instead of an EXISTS per referral and
+    stage that every breakdown would run again.
+    """
+    start, end = period.instants()
     step = ReferralTransition
-    return case(
-        (exists().where(step.referral_id == Referral.id, step.to_status == status), 1), else_=0
+
+    def reached(status: str) -> ColumnElement[int]:
+        return func.max(case((step.to_status == status, 1), else_=0)).label(status)
+
+    return (
+        select(step.referral_id.label("referral_id"),
+               reached(SCHEDULED), reached(VISIT_KEPT), reached(CLOSED),
+               func.min(case((step.to_status == SCHEDULED, step.at))).label("first_scheduled"))
+        .join(Referral, Referral.id == step.referral_id)
+        .where(Referral.received_at >= start, Referral.received_at < end,
+               step.to_status.in_((SCHEDULED, VISIT_KEPT, CLOSED)))
+        .group_by(step.referral_id)
+        .subquery()
     )
 
 
-def _cohort(period: FunnelRange) -> Select[Any]:
+def _groups(session: Session, period: FunnelRange) -> list[dict[str, Any]]:
+    """The cohort counted in one GROUP BY over everything the breakdowns split by.
+
+    At most one row per practice x specialty x language x ending: the totals, the
+    leakage and each breakdown are sums over these few rows.
+    """
     start, end = period.instants()
-    return (
+    flags = _reached_flags(period)
+    lost = case((Referral.status.in_(LEAKING), 1), else_=0)
+    keys = (
+        Referral.referring_practice_id.label("practice"),
+        func.coalesce(ReferringPractice.name, "(none)").label("practice_name"),
+        Referral.specialty_key.label("specialty"),
+        Patient.preferred_language.label("language"),
+        Referral.leakage_reason.label("leakage_reason"),
+        lost.label("is_lost"),
+    )
+    rows = session.execute(
         select(
-            Referral.id.label("id"),
-            Referral.referring_practice_id.label("practice"),
-            func.coalesce(ReferringPractice.name, "(none)").label("practice_name"),
-            Referral.specialty_key.label("specialty"),
-            Patient.preferred_language.label("language"),
-            Referral.leakage_reason.label("leakage_reason"),
-            _reached(SCHEDULED).label("scheduled"),
-            _reached(VISIT_KEPT).label("kept"),
-            _reached(CLOSED).label("closed"),
-            case((Referral.status.in_(LEAKING), 1), else_=0).label("lost"),
+            *keys,
+            func.count(Referral.id).label("received"),
+            func.coalesce(func.sum(flags.c[SCHEDULED]), 0).label("scheduled"),
+            func.coalesce(func.sum(flags.c[VISIT_KEPT]), 0).label("kept"),
+            func.coalesce(func.sum(flags.c[CLOSED]), 0).label("closed"),
         )
         .join(Patient, Patient.id == Referral.patient_id)
         .outerjoin(ReferringPractice, ReferringPractice.id == Referral.referring_practice_id)
+        .outerjoin(flags, flags.c.referral_id == Referral.id)
         .where(Referral.received_at >= start, Referral.received_at < end)
-    )
-
-
-def _sums(cohort: Any) -> list[ColumnElement[Any]]:
+        .group_by(*keys)
+    ).mappings().all()
     return [
-        func.count(cohort.c.id),
-        func.coalesce(func.sum(cohort.c.scheduled), 0),
-        func.coalesce(func.sum(cohort.c.kept), 0),
-        func.coalesce(func.sum(cohort.c.closed), 0),
-        func.coalesce(func.sum(cohort.c.lost), 0),
+        {**row, "lost": int(row["received"]) if row["is_lost"] else 0,
+         **{stage: int(row[stage]) for stage in ("received", "scheduled", "kept", "closed")}}
+        for row in rows
     ]
 
 
-def _breakdown(
-    session: Session, cohort: Any, key: ColumnElement[Any], name: ColumnElement[Any]
-) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(key, name, *_sums(cohort))
-        .group_by(key, name)
-        .order_by(func.count(cohort.c.id).desc(), name)
-    ).all()
-    result = []
-    for row in rows:
-        received, scheduled, kept, closed, lost = (int(value) for value in row[2:])
-        result.append(
-            {
-                "key": row[0],
-                "name": row[1],
-                "received": received,
-                "scheduled": scheduled,
-                "kept": kept,
-                "closed": closed,
-                "lost": lost,
-                "scheduled_rate": _rate(scheduled, received),
-            }
-        )
-    return result
+def _total(groups: list[dict[str, Any]]) -> dict[str, int]:
+    return {stage: sum(group[stage] for group in groups) for stage in (*STAGES, "lost")}
 
 
-def _leakage(session: Session, cohort: Any) -> dict[str, int]:
-    rows = session.execute(
-        select(cohort.c.leakage_reason, func.count(cohort.c.id))
-        .where(cohort.c.lost == 1)
-        .group_by(cohort.c.leakage_reason)
-        .order_by(cohort.c.leakage_reason)
-    ).all()
-    return {str(reason or "unknown"): int(count) for reason, count in rows}
-
-
-def _days_to_schedule(period: FunnelRange) -> Select[datetime, datetime]:
-    start, end = period.instants()
-    return (
-        select(Referral.received_at, func.min(ReferralTransition.at))
-        .join(ReferralTransition, ReferralTransition.referral_id == Referral.id)
-        .where(
-            ReferralTransition.to_status == SCHEDULED,
-            Referral.received_at >= start,
-            Referral.received_at < end,
-        )
-        .group_by(Referral.id, Referral.received_at)
-    )
-
-
-def _days_to_visit(period: FunnelRange) -> Select[datetime, datetime]:
-    start, end = period.instants()
-    return (
-        select(Referral.received_at, Appointment.start_at)
-        .join(Appointment, Appointment.id == Referral.appointment_id)
-        .where(
-            _reached(VISIT_KEPT) == 1,
-            Referral.received_at >= start,
-            Referral.received_at < end,
-        )
-    )
-
-
-def _median_days(session: Session, query: Select[datetime, datetime]) -> float | None:
-    spans = [
-        (later - earlier).total_seconds() / SECONDS_PER_DAY
-        for earlier, later in session.execute(query)
+def _breakdown(groups: list[dict[str, Any]], key: str, name: str) -> list[dict[str, Any]]:
+    sums: dict[tuple[Any, Any], dict[str, int]] = {}
+    for group in groups:
+        into = sums.setdefault((group[key], group[name]), dict.fromkeys((*STAGES, "lost"), 0))
+        for stage in into:
+            into[stage] += group[stage]
+    ordered = sorted(sums.items(), key=lambda item: (-item[1]["received"], item[0][1] or ""))
+    return [
+        {"key": key_value, "name": name_value, **figures,
+         "scheduled_rate": _rate(figures["scheduled"], figures["received"])}
+        for (key_value, name_value), figures in ordered
     ]
+
+
+def _leakage(groups: list[dict[str, Any]]) -> dict[str, int]:
+    reasons: dict[str | None, int] = {}
+    for group in groups:
+        reason = group["leakage_reason"]
+        if group["lost"]:
+            reasons[reason] = reasons.get(reason, 0) + group["lost"]
+    ordered = sorted(reasons.items(), key=lambda item: (item[0] is not None, item[0] or ""))
+    return {str(reason or "unknown"): count for reason, count in ordered}
+
+
+def _median(spans: list[float]) -> float | None:
     return round(median(spans), 1) if spans else None
 
 
-def _timely(session: Session, period: FunnelRange) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Spans:
+    """Days from receipt to the first booking and to a kept visit; booked visits that
+    met their target date."""
+
+    to_schedule: list[float]
+    to_visit: list[float]
+    judged: int
+    within: int
+
+    def timely(self) -> dict[str, Any]:
+        return {"within_target": self.within, "with_appointment": self.judged,
+                "share": _rate(self.within, self.judged)}
+
+
+def _spans(session: Session, period: FunnelRange) -> _Spans:
+    """The time figures from one pass over the cohort's scheduled referrals."""
     start, end = period.instants()
+    flags = _reached_flags(period)
     rows = session.execute(
-        select(Referral.target_date, Appointment.start_at, Appointment.timezone)
-        .join(Appointment, Appointment.id == Referral.appointment_id)
-        .where(_reached(SCHEDULED) == 1, Referral.received_at >= start, Referral.received_at < end)
+        select(Referral.received_at, flags.c.first_scheduled, flags.c[VISIT_KEPT],
+               Referral.target_date, Appointment.start_at, Appointment.timezone)
+        .join(flags, flags.c.referral_id == Referral.id)
+        .outerjoin(Appointment, Appointment.id == Referral.appointment_id)
+        .where(flags.c[SCHEDULED] == 1, Referral.received_at >= start, Referral.received_at < end)
     ).all()
-    judged = [(target, at, zone) for target, at, zone in rows if target is not None]
-    within = sum(1 for target, at, zone in judged if at.astimezone(ZoneInfo(zone)).date() <= target)
-    return {
-        "within_target": within,
-        "with_appointment": len(judged),
-        "share": _rate(within, len(judged)),
-    }
+    to_schedule, to_visit, judged, within = [], [], 0, 0
+    for received_at, first_scheduled, kept, target, start_at, zone in rows:
+        to_schedule.append(_days(received_at, first_scheduled))
+        if start_at is None:
+            continue
+        if kept:
+            to_visit.append(_days(received_at, start_at))
+        if target is not None:
+            judged += 1
+            # The target is a local date: the visit's own zone says which day it falls on.
+            within += start_at.astimezone(ZoneInfo(zone)).date() <= target
+    return _Spans(to_schedule, to_visit, judged, within)
+
+
+def _days(earlier: datetime, later: datetime) -> float:
+    return (later - earlier).total_seconds() / SECONDS_PER_DAY
 
 
 def _rate(part: int, whole: int) -> float | None:

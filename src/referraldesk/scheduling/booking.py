@@ -24,6 +24,8 @@ from referraldesk.audit.trail import Actor, record
 from referraldesk.clock import now
 from referraldesk.errors import Duplicate, IllegalTransition, InvalidArgument, NotFound
 from referraldesk.logging import get_logger
+from referraldesk.loop import schedule_feed
+from referraldesk.loop.schedule_feed import queue_schedule_event
 from referraldesk.models import BOOKED, Appointment, Patient, Provider
 from referraldesk.patients.service import primary_plan
 from referraldesk.referrals.appointments import (
@@ -112,6 +114,7 @@ def book(session: Session, actor: Actor, request: BookingRequest) -> Appointment
     patient = lock_patient(session, request.patient_id)
     appointment = _book_locked(session, request, target, provider, patient)
     on_appointment_booked(session, actor, appointment)
+    queue_schedule_event(session, appointment, schedule_feed.BOOKED)
     _audit(session, actor, "book", appointment, request.conversation_id)
     log.info("appointment_booked", appointment_id=appointment.id, provider_id=provider.id)
     return appointment
@@ -123,6 +126,7 @@ def cancel(session: Session, actor: Actor, appointment_id: str, reason: str) -> 
     _mark_cancelled(appointment, reason)
     session.flush()
     on_appointment_cancelled(session, actor, appointment)
+    queue_schedule_event(session, appointment, schedule_feed.CANCELLED)
     _audit(session, actor, "cancel", appointment, appointment.conversation_id, reason=reason)
     log.info(
         "appointment_cancelled", appointment_id=appointment.id, provider_id=appointment.provider_id
@@ -164,6 +168,7 @@ def reschedule(
         new.rescheduled_from_id = old.id
         session.flush()
     on_appointment_rescheduled(session, actor, old, new)
+    queue_schedule_event(session, new, schedule_feed.MOVED)
     _audit(session, actor, "cancel", old, request.conversation_id, reason=f"moved to {new.id}")
     _audit(session, actor, "reschedule", new, request.conversation_id, reason=f"from {old.id}")
     log.info(

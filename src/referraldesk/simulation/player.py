@@ -3,8 +3,9 @@
 Each case runs in its own throwaway SQLite database with the practice clock frozen
 at the case's `now`, so a case plays the same way every time. Turns go through the
 conversation runtime exactly as a channel's would, each in its own transaction (any
-instance could have served it). Voice cases go through the runtime with channel
-"voice" until the phone channel has its own simulator.
+instance could have served it). Voice cases are phone calls: every turn is a webhook
+(or ConversationRelay message) signed as Twilio signs it, played once on each
+transport, and the case passes only if it passes on both.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from referraldesk import clock
 from referraldesk.conversation import runtime
+from referraldesk.conversation.brains import configured_brain_name
 from referraldesk.conversation.turn import AgentTurn
 from referraldesk.db.session import session_scope
 from referraldesk.models import Conversation
@@ -25,6 +27,7 @@ from referraldesk.simulation.caller import SimulatedCaller
 from referraldesk.simulation.cases import CallerCase
 from referraldesk.simulation.checks import check_case
 from referraldesk.simulation.seed import fresh_engine, seed_case, specialty_label
+from referraldesk.voice.simulated_call import TRANSPORTS, CaseCall
 
 # Past this many agent turns a case has failed whatever its max_turns says.
 SAFETY_TURNS = 40
@@ -61,8 +64,36 @@ def play_case(case: CallerCase, *, brain: str | None = None) -> CaseResult:
     """Seed a fresh practice, play the simulated caller, check `expect`.
 
     Sets the practice clock (frozen at the case's `now`); `brain` None uses the
-    configured brain.
+    configured brain. A voice case is played through the phone webhooks on every
+    transport, unless `brain` asks for another brain than the webhooks would use.
     """
+    if case.channel != "voice" or (brain is not None and brain != configured_brain_name()):
+        return _play_once(case, brain, transport=None)
+    results = [_play_once(case, brain, transport=transport) for transport in TRANSPORTS]
+    return _both(results)
+
+
+def _both(results: list[CaseResult]) -> CaseResult:
+    """One result for a case played on each transport: it passes only if every one did."""
+    first = results[0]
+    reasons = [
+        f"[{transport}] {reason}"
+        for transport, result in zip(TRANSPORTS, results, strict=True)
+        for reason in result.reasons
+    ]
+    failed = next((result for result in results if not result.passed), first)
+    return CaseResult(
+        first.case_id,
+        not reasons,
+        reasons,
+        failed.agent_turns,
+        failed.outcome,
+        failed.transcript,
+        first.notes,
+    )
+
+
+def _play_once(case: CallerCase, brain: str | None, *, transport: str | None) -> CaseResult:
     with tempfile.TemporaryDirectory(prefix=f"case-{case.id}-") as folder:
         engine = fresh_engine(Path(folder))
         try:
@@ -70,7 +101,12 @@ def play_case(case: CallerCase, *, brain: str | None = None) -> CaseResult:
             with session_scope(engine) as session:
                 seeded = seed_case(session, case)
                 label = _specialty_label(session, case)
-            play = _Play(case, engine, SimulatedCaller(case, label), brain)
+            caller = SimulatedCaller(case, label)
+            play = (
+                _Play(case, engine, caller, brain)
+                if transport is None
+                else _PhonePlay(case, engine, caller, transport)
+            )
             play.run()
             with session_scope(engine) as session:
                 reasons = play.problems + check_case(
@@ -174,3 +210,27 @@ class _Play:
         # One turn past the case's limit is enough to know it failed (check_case says so).
         max_turns = self.case.expect.max_turns
         return max_turns is not None and len(self.replies) > max_turns
+
+
+class _PhonePlay(_Play):
+    """The same loop on the phone: each step is a signed webhook on `transport`."""
+
+    def __init__(
+        self, case: CallerCase, engine: Engine, caller: SimulatedCaller, transport: str
+    ) -> None:
+        super().__init__(case, engine, caller, brain=None)
+        self.phone = CaseCall(engine, caller_phone=case.phone, transport=transport)
+
+    def _start(self) -> AgentTurn:
+        self.conversation_id, turn = self.phone.start()
+        self._heard(turn)
+        return turn
+
+    def _say(self, words: str) -> AgentTurn:
+        self.transcript.append(TranscriptLine("caller", words))
+        turn = self.phone.say(words)
+        self._heard(turn)
+        return turn
+
+    def _end(self) -> None:
+        self.phone.end()

@@ -23,6 +23,7 @@ from referraldesk.logging import get_logger
 from referraldesk.tools import (
     handoff,
     idempotency,
+    identity_limits,
     patients,
     practice_info,
     recording,
@@ -140,6 +141,8 @@ def _outcome(
     try:
         tool = _find(name)
         _authorize(tool, ctx)
+        # Before the tool's savepoint: a failed attempt must still be counted.
+        identity_limits.count_attempt(session, ctx, tool.name)
         args = _parse(tool, arguments)
         if tool.writes and key is not None:
             return _idempotent(session, ctx, tool, args, key)

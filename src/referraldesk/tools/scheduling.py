@@ -4,6 +4,8 @@ Slots are not patient data, so searching works before verification; when the cal
 is verified the search defaults to the patient's plan. Booking, cancelling and
 moving act on the verified patient only, and the referral follows its appointment
 through the referral hooks (idempotent, so a service that also calls them is fine).
+All of it goes through the practice's calendar (scheduling/backends): the built-in
+one, or its FHIR server, which answers `unavailable` (retryable) when it is down.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from referraldesk.models import Patient, Plan, Practice
 from referraldesk.patients.plans import primary_plan, resolve_plan
 from referraldesk.referrals import appointments as referral_hooks
 from referraldesk.scheduling import booking
-from referraldesk.scheduling.slots import Slot, SlotQuery, find_slots
+from referraldesk.scheduling.backends import calendar_for
+from referraldesk.scheduling.slots import Slot, SlotQuery
 from referraldesk.tools import access, recording
 from referraldesk.tools import practice_queries as queries
 from referraldesk.tools.contract import PatientArgs, ToolArgs, ToolContext, ToolOutput
@@ -155,7 +158,7 @@ def get_available_slots(session: Session, ctx: ToolContext, args: SlotSearchArgs
     local_date, local_time (HH:MM), provider, specialty and site. An empty list means
     nothing fits: widen the dates or windows, or drop a filter."""
     query, plan_name = _slot_query(session, ctx, args, args.limit or DEFAULT_LIMIT)
-    found = find_slots(session, query)
+    found = calendar_for(session).find_slots(session, query)
     return SlotList(
         slots=[slot_view(s) for s in found],
         date_from=str(query.start),
@@ -169,7 +172,7 @@ def find_next_available(session: Session, ctx: ToolContext, args: SlotSearchArgs
     """The single earliest open time for the same filters as get_available_slots
     (limit is ignored). not_found when nothing fits in the dates searched."""
     query, _ = _slot_query(session, ctx, args, 1)
-    found = find_slots(session, query)
+    found = calendar_for(session).find_slots(session, query)
     if not found:
         raise NotFound(
             f"no open time from {query.start} to {query.end} fits this search",
@@ -210,7 +213,7 @@ def schedule_appointment(session: Session, ctx: ToolContext, args: ScheduleArgs)
             "notes": args.notes,
         }
     )
-    appointment = booking.book(session, ctx.actor, request)
+    appointment = calendar_for(session).book(session, ctx.actor, request)
     referral_hooks.on_appointment_booked(session, ctx.actor, appointment)
     return Booked(appointment=appointment_view(appointment, ctx.language))
 
@@ -221,7 +224,7 @@ def cancel_appointment(session: Session, ctx: ToolContext, args: CancelArgs) -> 
     when it is already cancelled or past."""
     patient = access.subject_patient(session, ctx, args)
     access.owned_appointment(session, patient, args.appointment_id)
-    appointment = booking.cancel(
+    appointment = calendar_for(session).cancel(
         session, ctx.actor, args.appointment_id, args.reason or "cancelled by the patient"
     )
     referral_hooks.on_appointment_cancelled(session, ctx.actor, appointment)
@@ -234,7 +237,7 @@ def reschedule_appointment(session: Session, ctx: ToolContext, args: RescheduleA
     step; if the new time cannot be booked the old one stays as it was."""
     patient = access.subject_patient(session, ctx, args)
     old = access.owned_appointment(session, patient, args.appointment_id)
-    new = booking.reschedule(
+    new = calendar_for(session).reschedule(
         session,
         ctx.actor,
         old.id,

@@ -27,6 +27,7 @@ from referraldesk.logging import get_logger
 from referraldesk.models import Conversation, Practice, Turn
 from referraldesk.patients.phones import normalize_phone
 from referraldesk.practice.policy import current_policy
+from referraldesk.rights.disclosure import record_disclosure
 from referraldesk.voice import keys
 from referraldesk.voice.hints import key_hint
 from referraldesk.voice.phrases import line
@@ -119,6 +120,9 @@ def open_call(
     )
     # California needs every party's consent; the notice is the first thing said.
     conversation.recording_disclosed = current_policy(session).record_calls
+    if conversation.recording_disclosed:
+        record_disclosure(session, conversation.id, channel=CHANNEL,
+                          language=conversation.language)
     session.flush()
     return greeting(session, conversation)
 
@@ -170,8 +174,18 @@ def answer(
         language=turn.language,
         at=_local_now(session),
     )
-    spoken = _with_key_hint(" ".join(part for part in (echo, turn.reply) if part), turn)
-    return VoiceTurn(conversation.id, turn, spoken, seq)
+    said_back = turn.reply
+    # A replayed webhook gets the stored turn, whose words already start with the echo.
+    if echo and row is not None and not turn.reply.startswith(echo):
+        said_back = _store_read_back(session, row, echo)
+    return VoiceTurn(conversation.id, turn, _with_key_hint(said_back, turn), seq)
+
+
+def _store_read_back(session: Session, row: Turn, echo: str) -> str:
+    """Keep the read-back in the transcript as the agent's words: it was said to the caller."""
+    row.text = f"{echo} {row.text}"
+    session.flush()
+    return row.text
 
 
 def _caller_text(said: Said, previous: VoiceTurn) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from referraldesk.channels.twilio_signature import Fields, first
 from referraldesk.errors import InvalidArgument
-from referraldesk.voice import calls, silence, twiml, urls
+from referraldesk.voice import calls, recording, silence, twiml, urls
 from referraldesk.voice.calls import Said, VoiceTurn
 from referraldesk.voice.handoff import Handoff, after_turn
 from referraldesk.voice.hints import listening_for
@@ -44,6 +44,8 @@ def on_answer(session: Session, fields: Fields, n: str, q: str | None) -> str:
             return respond_with(step.handoff)
         return play(step.played, quiet=quiet + 1, spoken=step.spoken)
 
+    # The caller answered, so the recording notice has been heard.
+    recording.start_if_disclosed(session, conversation)
     played = calls.answer(session, conversation, said, answering=answering)
     handoff = after_turn(session, conversation, played)
     return respond_with(handoff) if handoff is not None else play(played)

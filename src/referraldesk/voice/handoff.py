@@ -15,6 +15,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from referraldesk.clock import now
+from referraldesk.conversation.outcomes import merge_outcome
 from referraldesk.logging import get_logger
 from referraldesk.models import Conversation, StaffTask
 from referraldesk.voice import hours, tasks
@@ -103,13 +104,29 @@ def dial_finished(
     )
     if status in CONNECTED:
         tasks.close(session, task_id)
+        if conversation is not None:
+            mark_transferred(session, conversation, "transfer answered by staff")
         return Handoff("hang_up", language, task_id=task_id)
     why = f"dial_{status or 'unknown'}"
     if conversation is not None:
         _callback(session, conversation, task_id, why)
+        outcome = f"transfer {status or 'unknown'}: callback requested"
+        mark_transferred(session, conversation, outcome)
     else:
         tasks.to_callback(session, task_id, why)
     return Handoff("hang_up", language, closing="dial_failed", task_id=task_id)
+
+
+def mark_transferred(session: Session, conversation: Conversation, reason: str) -> None:
+    """The call went to people: outcome `transferred` (unless a stronger one stands).
+
+    The phone decides some transfers itself (silence, the Dial's result), without an
+    engine turn to report the outcome; `reason` names how it ended, never caller data.
+    """
+    kept = merge_outcome(conversation.outcome, "transferred")
+    if kept == "transferred":
+        conversation.outcome, conversation.outcome_reason = kept, reason[:300]
+    session.flush()
 
 
 def whisper_words(session: Session, task_id: str | None) -> str:

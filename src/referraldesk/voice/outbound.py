@@ -91,6 +91,25 @@ class TwilioVoice:
         log.info("call_placed", call_sid=call.sid)
         return str(call.sid)
 
+    def start_recording(self, *, call_sid: str, status_url: str) -> str:
+        """Record call `call_sid` from now on (both sides); returns the RecordingSid.
+
+        Twilio posts `status_url` when the recording is ready. Failures are classified
+        as for `place_call`; starting twice is the caller's to avoid.
+        """
+        try:
+            recording = self._client.calls(call_sid).recordings.create(
+                recording_status_callback=status_url,
+                recording_status_callback_method="POST",
+                recording_status_callback_event=["completed", "absent"],
+                recording_channels="dual",
+            )
+        except TwilioRestException as exc:
+            raise _classified(exc) from exc
+        except (TwilioException, OSError) as exc:
+            raise Unavailable("Twilio could not be reached to start the recording") from exc
+        return str(recording.sid)
+
 
 def call_about_referral(
     session: Session, voice: TwilioVoice, actor: Actor, referral_id: str

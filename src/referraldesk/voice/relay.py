@@ -10,10 +10,12 @@ Twilio speaks and transcribes; we exchange JSON messages with it
 
 The greeting is the ConversationRelay welcomeGreeting, so the socket starts with the
 caller's first answer. Keys arrive one at a time; a date of birth (8) or a phone
-number (10) is collected until complete or #. A reply cut off by the caller is marked
-interrupted with what was heard of it. An ending turn ends the session with
-`handoffData` naming only ids and counters; the Connect action (`relay_done`) then
-says the last words and hangs up or rings staff, so no farewell is cut short.
+number (10) is collected until complete or #, on the conversation row (not in this
+connection), so a call that moves to another instance keeps its keys. A reply cut
+off by the caller is marked interrupted with what was heard of it. An ending turn
+ends the session with `handoffData` naming only ids and counters; the Connect action
+(`relay_done`) then says the last words and hangs up or rings staff, so no farewell
+is cut short.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 from referraldesk.conversation import store
 from referraldesk.logging import get_logger
 from referraldesk.models import Conversation, Turn
-from referraldesk.voice import calls, hours, silence
+from referraldesk.voice import calls, hours, recording, silence
 from referraldesk.voice.calls import Said, VoiceTurn
 from referraldesk.voice.handoff import Handoff, after_turn
 from referraldesk.voice.hints import listening_for
@@ -43,6 +45,8 @@ T = TypeVar("T")
 # agent's own speech is estimated at WORDS_PER_SECOND.
 SILENCE_SECONDS = 8.0
 WORDS_PER_SECOND = 2.5
+# The column's width; a caller leaning on the keypad gets an answer, not an overflow.
+MAX_PENDING_KEYS = 32
 
 
 class RelayCall:
@@ -56,7 +60,6 @@ class RelayCall:
         self.sessions = sessions
         self.conversation_id: str | None = None
         self.language = "en"
-        self.keys = ""
         self.quiet = 0
         self.ended = False
         self.last_words = 0
@@ -114,19 +117,28 @@ class RelayCall:
         text = str(message.get("voicePrompt") or "")
         if message.get("last") is False or not text.strip():
             return []
-        self.keys = ""
         return self._answer(Said(speech=text))
 
     def _dtmf(self, message: Message) -> list[Message]:
         digit = str(message.get("digit") or "")
         if not digit:
             return []
-        self.keys += digit
-        wanted = self._unit(self._digits_wanted)
-        if digit != "#" and wanted and len(self.keys) < wanted:
+        return self._unit(lambda session: self._key(session, digit))
+
+    def _key(self, session: Session, digit: str) -> list[Message]:
+        conversation = self._conversation(session)
+        keys = (conversation.pending_keys or "") + digit
+        wanted = self._digits_wanted(session)
+        if digit != "#" and len(keys) < wanted and len(keys) < MAX_PENDING_KEYS:
+            conversation.pending_keys = keys
+            session.flush()
             return []
-        keys, self.keys = self.keys, ""
-        return self._answer(Said(digits=keys)) if keys.strip("#") else []
+        if not keys.strip("#"):
+            conversation.pending_keys = ""
+            session.flush()
+            return []
+        self.quiet = 0
+        return self._play(session, Said(digits=keys))
 
     def _digits_wanted(self, session: Session) -> int:
         played = calls.current(session, self._conversation_id())
@@ -141,15 +153,18 @@ class RelayCall:
 
     def _answer(self, said: Said) -> list[Message]:
         self.quiet = 0
+        return self._unit(lambda session: self._play(session, said))
 
-        def play(session: Session) -> list[Message]:
-            conversation = self._conversation(session)
-            answering = calls.current(session, conversation.id).seq
-            played = calls.answer(session, conversation, said, answering=answering)
-            handoff = after_turn(session, conversation, played)
-            return self._speak(played, handoff)
-
-        return self._unit(play)
+    def _play(self, session: Session, said: Said) -> list[Message]:
+        conversation = self._conversation(session)
+        # Speech after some keys replaces them, as a finished answer does.
+        conversation.pending_keys = ""
+        # The caller answered, so the recording notice has been heard.
+        recording.start_if_disclosed(session, conversation)
+        answering = calls.current(session, conversation.id).seq
+        played = calls.answer(session, conversation, said, answering=answering)
+        handoff = after_turn(session, conversation, played)
+        return self._speak(played, handoff)
 
     def _silence(self, session: Session) -> list[Message]:
         conversation = self._conversation(session)

@@ -16,7 +16,7 @@ from referraldesk.logging import get_logger
 from referraldesk.models import Conversation
 from referraldesk.tools import ToolContext, catalog
 from referraldesk.voice import calls
-from referraldesk.voice.handoff import Handoff, transfer_call
+from referraldesk.voice.handoff import Handoff, mark_transferred, transfer_call
 from referraldesk.voice.phrases import line
 
 log = get_logger(__name__)
@@ -47,6 +47,7 @@ def on_silence(session: Session, conversation: Conversation, count: int) -> Sile
         return SilenceStep(count, last, line("offer_person", language))
     task_id = _transfer_task(session, conversation, language, last.seq)
     handoff = transfer_call(session, conversation, None, task_id)
+    mark_transferred(session, conversation, "caller silent on the line")
     return SilenceStep(count, last, handoff.words, handoff)
 
 

@@ -21,6 +21,7 @@ TRANSFER_DONE = "/twilio/voice/transfer"
 WHISPER = "/twilio/voice/whisper"
 FORWARD_DONE = "/twilio/voice/forward"
 OUTBOUND = "/twilio/voice/outbound"
+RECORDING = "/twilio/voice/recording"
 
 
 def public(path: str, **query: str | int | None) -> str:

@@ -16,11 +16,12 @@ def routers() -> list[APIRouter]:
         patients,
         practice,
         referrals,
+        rights,
         schedule,
         static,
         today,
     )
 
     modules = (login, static, today, conversations, referrals, intake, numbers, schedule,
-               practice, patients, audit)
+               practice, patients, rights, audit)
     return [module.router for module in modules]

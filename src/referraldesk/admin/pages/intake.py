@@ -1,4 +1,8 @@
-"""Intake: failed messages to fix and replay, a faxed referral typed in, a CSV uploaded."""
+"""Intake: failed messages to fix and replay, a faxed referral typed in, a CSV uploaded.
+
+PDF and fax files are uploaded here too; their fields, read by machine, are
+confirmed or corrected on the message's page (`intake_pdf.html`).
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,28 @@ from starlette.responses import RedirectResponse, Response
 
 from referraldesk.admin.deps import DbSession, Viewer, form_values, require
 from referraldesk.admin.queries import intake as queries
+from referraldesk.admin.queries.intake_pdf import pdf_review_fields
 from referraldesk.admin.rendering import render
 from referraldesk.audit import trail
-from referraldesk.errors import InvalidArgument
+from referraldesk.errors import InvalidArgument, NotFound
 from referraldesk.intake import queue
 from referraldesk.intake.csv_rows import import_csv
 from referraldesk.intake.hl7.framing import decode
+from referraldesk.intake.pdf import review
+from referraldesk.intake.pdf.fields import FIELDS
+from referraldesk.intake.pdf.reading import ocr_available
+from referraldesk.intake.pdf.service import receive_pdf
+from referraldesk.settings import get_settings
 
 router = APIRouter()
 
 Viewing = Annotated[Viewer, Depends(require("intake"))]
 Acting = Annotated[Viewer, Depends(require("intake", "act"))]
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-NOTICES = {"replayed": "Replayed: this is the new attempt."}
+NOTICES = {"replayed": "Replayed: this is the new attempt.",
+           "uploaded": "The file is kept. Check the fields read from it, correct any, then "
+                       "take the referral in.",
+           "still_wrong": "Not taken in yet: see what is wrong below. Your corrections are kept."}
 
 
 @router.get("/intake")
@@ -29,7 +42,7 @@ def queue_page(request: Request, session: DbSession, viewer: Viewing,
                page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
     messages, total = queries.failed_page(session, page)
     context = {"messages": messages, "total": total, "page": page,
-               "page_size": queries.PAGE_SIZE}
+               "page_size": queries.PAGE_SIZE, "ocr_available": ocr_available()}
     trail.record(session, viewer.actor, "read", "intake_message", None,
                  reason=f"intake queue page {page}")
     return render(request, "intake_queue.html", context, viewer=viewer, page="intake")
@@ -77,14 +90,55 @@ def upload_csv(request: Request, session: DbSession, viewer: Acting,
     return render(request, "intake_csv.html", context, viewer=viewer, page="intake")
 
 
+@router.post("/intake/pdf")
+def upload_pdf(session: DbSession, viewer: Acting, file: UploadFile) -> Response:
+    """Keep an uploaded PDF or fax and read its fields; the coordinator confirms them next."""
+    limit = get_settings().max_pdf_bytes
+    content = file.file.read(limit + 1)
+    if len(content) > limit:
+        raise InvalidArgument(f"{file.filename} is larger than {limit // 1024 // 1024} MB; "
+                              "upload the referral pages only", field="file")
+    outcome = receive_pdf(session, viewer.actor, content, sender=file.filename or "upload.pdf")
+    return RedirectResponse(f"/admin/intake/{outcome.message.id}?done=uploaded", status_code=303)
+
+
 @router.get("/intake/{message_id}")
 def message_page(message_id: str, request: Request, session: DbSession, viewer: Viewing,
                  done: str | None = None) -> Response:
     message = queue.get_message(session, message_id)
     trail.record(session, viewer.actor, "read", "intake_message", message.id,
                  reason="intake message view")
-    context = {"message": message, "flash": NOTICES.get(done or "")}
+    context: dict[str, object] = {"message": message, "flash": NOTICES.get(done or "")}
+    if message.channel == "pdf":
+        context["fields"] = pdf_review_fields(message)
+        return render(request, "intake_pdf.html", context, viewer=viewer, page="intake")
     return render(request, "intake_message.html", context, viewer=viewer, page="intake")
+
+
+@router.get("/intake/{message_id}/document")
+def document(message_id: str, session: DbSession, viewer: Viewing) -> Response:
+    """The PDF exactly as it arrived."""
+    message = queue.get_message(session, message_id)
+    if message.document is None:
+        raise NotFound(f"intake message {message_id} has no file; it came by {message.channel}",
+                       field="message_id")
+    trail.record(session, viewer.actor, "read", "intake_message", message.id,
+                 reason="original PDF viewed")
+    return Response(message.document, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{message.id}.pdf"',
+                             "Cache-Control": "no-store"})
+
+
+@router.post("/intake/{message_id}/confirm")
+def confirm_pdf(message_id: str, session: DbSession, viewer: Acting,
+                values: Annotated[dict[str, str], Depends(form_values)]) -> Response:
+    """Take a PDF's referral in with the fields as the coordinator left them."""
+    corrections = {name: values[name] for name in FIELDS if name in values}
+    outcome = review.confirm(session, viewer.actor, message_id, corrections)
+    if outcome.applied:
+        return RedirectResponse(f"/admin/referrals/{outcome.referral_id}?done=created",
+                                status_code=303)
+    return RedirectResponse(f"/admin/intake/{message_id}?done=still_wrong", status_code=303)
 
 
 @router.post("/intake/{message_id}/replay")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from referraldesk.admin.deps import DbSession, Viewer, require
+from referraldesk.admin.pages.rights import panel as rights_panel
 from referraldesk.admin.queries import patients as queries
 from referraldesk.admin.rendering import render
 from referraldesk.audit import trail
@@ -39,8 +40,9 @@ def search_page(
 
 @router.get("/patients/{patient_id}")
 def patient_page(patient_id: str, request: Request, session: DbSession,
-                 viewer: Viewing) -> Response:
+                 viewer: Viewing, done: str | None = None) -> Response:
     record = queries.patient_record(session, patient_id)
+    record |= rights_panel(session, viewer, patient_id, done)
     trail.record(session, viewer.actor, "read", "patient", patient_id, patient_id=patient_id,
                  reason="patient record")
     return render(request, "patient.html", record, viewer=viewer, page="patients")

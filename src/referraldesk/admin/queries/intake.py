@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from referraldesk.audit.trail import Actor
 from referraldesk.errors import InvalidArgument
 from referraldesk.models import Referral, ReferringPractice, Specialty
-from referraldesk.models.intake import FAILED, IntakeMessage
+from referraldesk.models.intake import FAILED, NEEDS_REVIEW, IntakeMessage
 from referraldesk.patients.schemas import PatientIn
 from referraldesk.patients.service import DuplicatePatient, register_patient
 from referraldesk.referrals.schemas import ReferralIn
@@ -25,8 +25,9 @@ _NOT_YET = "pending-patient"
 
 
 def failed_page(session: Session, page: int = 1) -> tuple[list[IntakeMessage], int]:
-    """Failed messages waiting for a person (as `intake.queue.list_failed`), oldest first, paged."""
-    waiting = IntakeMessage.status == FAILED
+    """Messages waiting for a person, oldest first, paged: failed ones (as
+    `intake.queue.list_failed`) and PDFs whose fields a coordinator must confirm."""
+    waiting = IntakeMessage.status.in_((FAILED, NEEDS_REVIEW))
     total = session.scalar(select(func.count()).select_from(IntakeMessage).where(waiting)) or 0
     rows = session.scalars(
         select(IntakeMessage).where(waiting)

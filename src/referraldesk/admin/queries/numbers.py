@@ -33,22 +33,19 @@ def days_to_schedule(session: Session, first: date, last: date, zone: str) -> li
     distinct number of days comes back.
     """
     start, end = day_bounds(first, last, zone)
-    first_booked = (
-        select(func.min(ReferralTransition.at))
-        .where(ReferralTransition.referral_id == Referral.id,
-               ReferralTransition.to_status == SCHEDULED)
-        .correlate(Referral)
-        .scalar_subquery()
-    )
+    # One GROUP BY over the cohort's bookings (read from the transitions' covering
+    # index), not a correlated MIN per referral.
     cohort = (
-        select(Referral.received_at.label("received_at"), first_booked.label("booked_at"))
-        .where(Referral.received_at >= start, Referral.received_at < end)
+        select(Referral.received_at.label("received_at"),
+               func.min(ReferralTransition.at).label("booked_at"))
+        .join(ReferralTransition, ReferralTransition.referral_id == Referral.id)
+        .where(Referral.received_at >= start, Referral.received_at < end,
+               ReferralTransition.to_status == SCHEDULED)
+        .group_by(Referral.id, Referral.received_at)
         .subquery()
     )
     days = _whole_days(session, cohort.c.booked_at, cohort.c.received_at)
-    rows = session.execute(
-        select(days, func.count()).where(cohort.c.booked_at.is_not(None)).group_by(days)
-    ).all()
+    rows = session.execute(select(days, func.count()).group_by(days)).all()
     counts: Counter[str] = Counter()
     for value, count in rows:
         whole = max(int(value or 0), 0)

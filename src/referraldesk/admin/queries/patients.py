@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from referraldesk.db.encrypted import blind_contains, blind_match
 from referraldesk.errors import InvalidArgument, NotFound
 from referraldesk.models import (
     Appointment,
@@ -23,30 +25,38 @@ from referraldesk.patients.names import tokens
 from referraldesk.patients.phones import normalize_phone
 
 RESULTS = 50
+_PATIENT_ID = re.compile(r"[0-9a-f]{32}")
 RECORD_ROWS = 50
 
 
 def search(session: Session, *, name: str = "", dob: date | None = None,
            phone: str = "") -> list[Patient]:
-    """Active patients matching every criterion given: words of the name (accents and case
-    folded), the exact date of birth, the phone in any format. At least one is needed."""
+    """Active patients matching every criterion given: whole words of the name (accents and
+    case folded), the exact date of birth, the phone in any format; a patient id typed as
+    the name finds that patient. At least one is needed.
+
+    Names, dates and phones are encrypted at rest, so each is matched through its blind
+    index (db/encrypted.py), which knows only whole values: "Pérez" finds "Pérez Núñez",
+    "Pér" finds nobody. Results are sorted by name after decryption."""
     words = tokens(name)
     if not words and dob is None and not phone.strip():
         raise InvalidArgument("give a name, a date of birth or a phone number to search by",
                               field="name")
     query = select(Patient).where(Patient.status == "active")
-    for word in words:
-        query = query.where(Patient.name_key.contains(word, autoescape=True))
+    if _PATIENT_ID.fullmatch(name.strip()):
+        query = query.where(Patient.id == name.strip())
+    else:
+        for word in words:
+            query = query.where(blind_contains(Patient.name_words_index, "name_word", word))
     if dob is not None:
-        query = query.where(Patient.dob == dob)
+        query = query.where(blind_match(Patient.dob_index, "dob", dob.isoformat()))
     if phone.strip():
         e164 = normalize_phone(phone)
-        query = query.where(Patient.id.in_(
-            select(PatientPhone.patient_id).where(PatientPhone.e164 == e164)))
-    return list(session.scalars(
-        query.options(selectinload(Patient.phones))
-        .order_by(Patient.name_key, Patient.dob).limit(RESULTS)
-    ))
+        on_file = blind_match(PatientPhone.e164_index, "phone", e164)
+        query = query.where(Patient.id.in_(select(PatientPhone.patient_id).where(on_file)))
+    found = session.scalars(
+        query.options(selectinload(Patient.phones)).order_by(Patient.created_at).limit(RESULTS))
+    return sorted(found, key=lambda patient: (patient.name_key, patient.dob))
 
 
 def patient_record(session: Session, patient_id: str) -> dict[str, Any]:

@@ -8,13 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referraldesk.api import access
 from referraldesk.api.deps import DbSession, require_roles
 from referraldesk.api.routes.tools import api_context, outcome_response
 from referraldesk.audit.trail import Actor
 from referraldesk.errors import NotFound, SlotTaken
-from referraldesk.models import Patient
+from referraldesk.models import Appointment, Patient, Provider
 from referraldesk.patients.plans import primary_plan
 from referraldesk.scheduling.slots import SlotQuery, find_slots, slot_at
 from referraldesk.tools import catalog
@@ -22,7 +24,8 @@ from referraldesk.tools.practice_queries import resolve_specialty
 
 router = APIRouter(prefix="/api/appointments", tags=["appointments"])
 
-Integration = Annotated[Actor, Depends(require_roles("integration"))]
+# The same roles as the schedule_appointment tool (api/access.py).
+Integration = Annotated[Actor, Depends(require_roles(*access.FRONT_DESK))]
 # Enough for every provider of a specialty to have a slot starting at the same time.
 _SAME_START_CANDIDATES = 100
 
@@ -87,11 +90,7 @@ def _slot_id_at(session: Session, body: BookingIn) -> str:
     if body.provider_id is not None:
         slot = slot_at(session, body.provider_id, start)
         if slot is None:
-            raise SlotTaken(
-                f"provider {body.provider_id} has no open slot starting at "
-                f"{body.start.isoformat()}",
-                field="start",
-            )
+            raise _no_slot(session, [body.provider_id], body.start, f"provider {body.provider_id}")
         return slot.id
     return _specialty_slot_id(session, body, body.specialty or "", start)
 
@@ -114,8 +113,33 @@ def _specialty_slot_id(session: Session, body: BookingIn, specialty: str, start:
     for slot in find_slots(session, query):
         if slot.start == start:
             return slot.id
-    raise SlotTaken(
-        f"no {specialty} provider in the patient's plan has an open slot starting at "
-        f"{body.start.isoformat()}; search open slots and pick one of their start times",
+    providers = list(session.scalars(
+        select(Provider.id).where(Provider.specialty_key == query.specialty_key)
+    ))
+    raise _no_slot(session, providers, body.start,
+                   f"no {specialty} provider in the patient's plan")
+
+
+def _no_slot(
+    session: Session, provider_ids: list[str], start: datetime, who: str
+) -> SlotTaken | NotFound:
+    """slot_taken only when someone holds that time; otherwise there is no such slot
+    (a closed day, outside hours, or not a slot start), which a retry cannot change."""
+    taken = session.scalar(
+        select(Appointment.id).where(
+            Appointment.provider_id.in_(provider_ids),
+            Appointment.start_at == start.astimezone(UTC),
+            Appointment.status == "booked",
+        ).limit(1)
+    )
+    if taken is not None:
+        return SlotTaken(
+            f"the slot at {start.isoformat()} was just booked; search open slots and pick another",
+            field="start",
+        )
+    return NotFound(
+        f"{who} has no slot starting at {start.isoformat()}: the practice is closed then "
+        "(a holiday, a closure, outside office hours) or no visit starts at that time; "
+        "search open slots and pick one of their start times",
         field="start",
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
+from referraldesk.api import access
 from referraldesk.api.deps import DbSession, client_address, require_roles
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
@@ -26,7 +27,16 @@ def start_limit() -> RateLimit:
         "conversation_start", limit=get_settings().chat_starts_per_10_minutes, window_seconds=600
     )
 
-TranscriptReader = Annotated[Actor, Depends(require_roles("staff", "coordinator", "auditor"))]
+# Per client address, across its chats: a person types a few messages a minute; a
+# script hammering the agent (or walking birth dates) does not get far.
+MESSAGES_PER_10_MINUTES = 120
+
+
+def message_limit() -> RateLimit:
+    return RateLimit("conversation_message", limit=MESSAGES_PER_10_MINUTES, window_seconds=600)
+
+
+TranscriptReader = Annotated[Actor, Depends(require_roles(*access.TRANSCRIPTS))]
 
 
 class StartIn(BaseModel):
@@ -71,8 +81,11 @@ def start(body: StartIn, request: Request, session: DbSession) -> dict[str, Any]
 
 
 @router.post("/{conversation_id}/messages")
-def message(conversation_id: str, body: MessageIn, session: DbSession) -> dict[str, Any]:
+def message(
+    conversation_id: str, body: MessageIn, request: Request, session: DbSession
+) -> dict[str, Any]:
     """One caller message; returns the agent's turn."""
+    message_limit().hit(session, client_address(request))
     _require_chat(session, conversation_id)
     turn = runtime.handle_message(session, conversation_id, body.text)
     return {"turn": turn.public()}

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 
+from referraldesk.api import access
 from referraldesk.api.deps import DbSession, require_roles
 from referraldesk.api.routes.tools import api_context, outcome_response
 from referraldesk.audit.trail import Actor
@@ -15,7 +16,8 @@ from referraldesk.tools import catalog
 
 router = APIRouter(prefix="/api/patients", tags=["patients"])
 
-Integration = Annotated[Actor, Depends(require_roles("integration"))]
+# The same roles as the patient tools behind these routes (api/access.py).
+Integration = Annotated[Actor, Depends(require_roles(*access.FRONT_DESK))]
 
 
 @router.post("", status_code=201)

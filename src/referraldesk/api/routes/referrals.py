@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
@@ -9,18 +10,21 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referraldesk.api import access
 from referraldesk.api.deps import DbSession, require_roles
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
+from referraldesk.errors import InvalidArgument
 from referraldesk.models import Appointment, Referral
+from referraldesk.practice.fields import npi_is_valid
 from referraldesk.referrals import service as referral_service
 from referraldesk.referrals.lifecycle import check_state
 from referraldesk.tools.formatting import appointment_view
 
 router = APIRouter(prefix="/api/referrals", tags=["referrals"])
 
-Integration = Annotated[Actor, Depends(require_roles("integration"))]
-Coordinator = Annotated[Actor, Depends(require_roles("coordinator"))]
+Integration = Annotated[Actor, Depends(require_roles(*access.INTEGRATION))]
+Coordinator = Annotated[Actor, Depends(require_roles(*access.COORDINATION))]
 
 
 @router.post("", status_code=201)
@@ -29,11 +33,23 @@ def intake(
 ) -> JSONResponse:
     """Take a referral in API.md's native JSON; a placer id seen before returns 200 and the
     referral on file."""
+    _check_npi(body.get("referring_npi"))
     result = referral_service.intake_referral(session, actor, body, source="json")
     return JSONResponse(
         referral_service.referral_summary(result.referral),
         status_code=201 if result.created else 200,
     )
+
+
+def _check_npi(npi: object) -> None:
+    # Here, not in ReferralIn: an integration sending native JSON can fix its payload and
+    # resend, while an HL7 or FHIR referral with a legacy NPI must not be lost at intake.
+    if isinstance(npi, str) and re.fullmatch(r"\d{10}", npi) and not npi_is_valid(npi):
+        raise InvalidArgument(
+            f"referring_npi {npi!r} fails the NPI check digit (Luhn with the 80840 prefix); "
+            "check the number on the NPI registry",
+            field="referring_npi",
+        )
 
 
 @router.get("")

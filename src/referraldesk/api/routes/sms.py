@@ -15,7 +15,7 @@ from referraldesk.channels import sms
 from referraldesk.channels.text import as_text
 from referraldesk.conversation import runtime, store
 from referraldesk.conversation.turn import AgentTurn
-from referraldesk.errors import Forbidden, InvalidArgument
+from referraldesk.errors import HTTP_STATUS, DomainError, InvalidArgument
 from referraldesk.logging import get_logger
 from referraldesk.settings import get_settings
 
@@ -53,11 +53,21 @@ async def incoming_sms(request: Request) -> Response:
             reason=verdict.reason,
             fix=_FIX.get(verdict.reason),
         )
-        raise Forbidden("this webhook is accepted only with a valid Twilio signature")
+        return _refusal(403)
 
     fields = dict(sms.parse_form(body) or [])
-    messages = await run_in_threadpool(_reply, request, fields)
+    try:
+        messages = await run_in_threadpool(_reply, request, fields)
+    except DomainError as exc:
+        log.info("sms_webhook_refused", code=exc.code, message_sid=fields.get("MessageSid"))
+        return _refusal(HTTP_STATUS.get(exc.code, 400))
     return Response(sms.twiml(messages), media_type="application/xml")
+
+
+def _refusal(status: int) -> Response:
+    # Twilio reads TwiML only: an empty <Response/> sends the texter nothing, and the
+    # status shows the refusal in Twilio's debugger. Never the API's JSON.
+    return Response(sms.twiml([]), status_code=status, media_type="application/xml")
 
 
 def _reply(request: Request, fields: dict[str, str]) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header
 from fastapi.responses import JSONResponse
 
+from referraldesk.api import access
 from referraldesk.api.deps import DbSession, require_roles
 from referraldesk.audit.trail import Actor
 from referraldesk.errors import HTTP_STATUS
@@ -14,10 +15,8 @@ from referraldesk.tools import ToolContext, ToolOutcome, catalog
 
 router = APIRouter(prefix="/api/tools", tags=["tools"])
 
-CatalogReader = Annotated[
-    Actor, Depends(require_roles("staff", "coordinator", "integration", "auditor"))
-]
-ToolCaller = Annotated[Actor, Depends(require_roles("staff", "coordinator", "integration"))]
+CatalogReader = Annotated[Actor, Depends(require_roles(*access.CATALOG))]
+ToolCaller = Annotated[Actor, Depends(require_roles(*access.FRONT_DESK))]
 
 
 def api_context(actor: Actor) -> ToolContext:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from referraldesk.api.deps import DbSession
 from referraldesk.channels.twilio_signature import Fields, handshake_is_signed, signed_form
 from referraldesk.logging import get_logger
-from referraldesk.voice import answering, gather, outbound, urls
+from referraldesk.voice import answering, gather, outbound, recording, urls
 from referraldesk.voice.relay import RelayCall
 
 router = APIRouter(tags=["twilio"])
@@ -49,6 +49,13 @@ def caller_turn(form: SignedForm, session: DbSession, n: str, q: str | None = No
 def call_status(form: SignedForm, session: DbSession) -> Response:
     """Call progress; a finished call ends its conversation."""
     answering.status_changed(session, form)
+    return Response(status_code=204)
+
+
+@router.post(urls.RECORDING)
+def recording_status(form: SignedForm, session: DbSession) -> Response:
+    """A call's recording is ready (or could not be made): keep its ids."""
+    recording.status_changed(session, form)
     return Response(status_code=204)
 
 

@@ -24,6 +24,8 @@ class Step:
     frame: Frame
     heard: Heard | None
     reply: Reply
+    # A tool answered `unavailable` (the practice's calendar is down) during this turn.
+    calendar_down: bool = False
 
     @property
     def lang(self) -> str:
@@ -40,7 +42,8 @@ class Step:
         """Call a catalog tool; a failure is logged by its code only (never its arguments)."""
         outcome = self.ctx.call_tool(name, **arguments)
         if not outcome.ok:
-            code = getattr(outcome.error, "code", None)
+            code = error_code(outcome)
+            self.calendar_down = self.calendar_down or code == "unavailable"
             log.info(
                 "guided_tool_refused",
                 tool=name,

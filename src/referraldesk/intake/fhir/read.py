@@ -58,7 +58,7 @@ def read_request(body: str) -> FhirRequest:
     """Parse and check a posted body; raises IntakeProblems listing every problem."""
     resource = _json(body)
     kind = resource.get("resourceType")
-    if kind not in _MODELS:
+    if not isinstance(kind, str) or kind not in _MODELS:
         raise IntakeProblems([Problem("resourceType", f"{kind!r} is not taken here; post a "
                                       "ServiceRequest or a transaction Bundle", UNSUPPORTED)])
     problems = _model_problems(_MODELS[kind], resource, kind)
@@ -116,12 +116,17 @@ def expression(kind: str, loc: tuple[Any, ...]) -> str:
     return path
 
 
+def _list(value: Any) -> list[Any]:
+    # A hostile or broken sender may put any JSON where FHIR wants an array.
+    return value if isinstance(value, list) else []
+
+
 def _locate(resource: Resource, problems: list[Problem]) -> FhirRequest | None:
     if resource.get("resourceType") == "ServiceRequest":
-        contained = {f"#{item['id']}": item for item in resource.get("contained") or []
+        contained = {f"#{item['id']}": item for item in _list(resource.get("contained"))
                      if isinstance(item, dict) and item.get("id")}
         return FhirRequest(resource, "ServiceRequest", contained)
-    entries = [entry for entry in resource.get("entry") or [] if isinstance(entry, dict)]
+    entries = [entry for entry in _list(resource.get("entry")) if isinstance(entry, dict)]
     found = [(i, entry["resource"]) for i, entry in enumerate(entries)
              if isinstance(entry.get("resource"), dict)
              and entry["resource"].get("resourceType") == "ServiceRequest"]

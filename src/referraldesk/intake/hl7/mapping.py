@@ -128,6 +128,11 @@ def _read_clinical(message: Hl7Message, facts: ReferralFacts, problems: list[Pro
     facts.notes = notes + uncoded
 
 
+def patient_facts(message: Hl7Message, problems: list[Problem]) -> PatientFacts | None:
+    """The patient of PID (and IN1), for other HL7 doors (SIU); problems appended."""
+    return _patient(message, problems)
+
+
 def _patient(message: Hl7Message, problems: list[Problem]) -> PatientFacts | None:
     pid = message.first("PID")
     if pid is None:

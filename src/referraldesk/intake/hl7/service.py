@@ -21,6 +21,7 @@ from referraldesk.intake.hl7.ack import (
 from referraldesk.intake.hl7.mapping import referral_facts
 from referraldesk.intake.hl7.message import read_message
 from referraldesk.intake.queue import Outcome, attempt, record, settle_applied, settle_failed
+from referraldesk.intake.siu import is_schedule_message, process_siu
 from referraldesk.models.intake import IntakeMessage
 
 CONTENT_TYPE = "x-application/hl7-v2+er7"
@@ -38,6 +39,8 @@ def receive_hl7(session: Session, actor: Actor, body: str, *, channel: str) -> O
 
 def process_hl7(session: Session, actor: Actor, message: IntakeMessage) -> Outcome:
     """Apply a stored HL7 v2 message (first time or replay) and settle it."""
+    if is_schedule_message(message.body):
+        return process_siu(session, actor, message)
     context = ack_context(message.body)
     result = attempt(session, message, lambda: _apply(session, actor, message))
     if isinstance(result, list):

@@ -2,15 +2,15 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 18:32:08.184428
+Create Date: 2026-12-03 19:58:10.459557
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import Text
-from sqlalchemy.dialects import postgresql
 
 import referraldesk.db.base
+from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -90,24 +90,22 @@ def upgrade() -> None:
     )
     op.create_table(
         "patients",
-        sa.Column("given_names", sa.String(length=200), nullable=False),
-        sa.Column(
-            "surnames",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("dob", sa.Date(), nullable=False),
-        sa.Column("name_key", sa.String(length=300), nullable=False),
+        sa.Column("given_names", sa.Text(), nullable=False),
+        sa.Column("surnames", sa.Text(), nullable=False),
+        sa.Column("dob", sa.Text(), nullable=False),
+        sa.Column("dob_index", sa.String(length=32), nullable=True),
+        sa.Column("name_key", sa.Text(), nullable=False),
+        sa.Column("name_words_index", sa.Text(), nullable=True),
         sa.Column("preferred_language", sa.String(length=5), nullable=False),
         sa.Column(
             "contact_windows",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("address", sa.String(length=300), nullable=True),
-        sa.Column("city", sa.String(length=100), nullable=True),
+        sa.Column("address", sa.Text(), nullable=True),
+        sa.Column("city", sa.Text(), nullable=True),
         sa.Column("state", sa.String(length=2), nullable=True),
-        sa.Column("postal_code", sa.String(length=10), nullable=True),
+        sa.Column("postal_code", sa.Text(), nullable=True),
         sa.Column("identity_confirmed", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("created_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
@@ -115,8 +113,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patients")),
     )
     with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_patients_dob"), ["dob"], unique=False)
-        batch_op.create_index(batch_op.f("ix_patients_name_key"), ["name_key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_patients_dob_index"), ["dob_index"], unique=False)
 
     op.create_table(
         "plans",
@@ -241,7 +238,7 @@ def upgrade() -> None:
         "coverages",
         sa.Column("patient_id", sa.String(length=32), nullable=False),
         sa.Column("plan_id", sa.String(length=32), nullable=False),
-        sa.Column("member_id", sa.String(length=64), nullable=True),
+        sa.Column("member_id", sa.Text(), nullable=True),
         sa.Column("is_primary", sa.Boolean(), nullable=False),
         sa.Column("valid_from", sa.Date(), nullable=True),
         sa.Column("valid_until", sa.Date(), nullable=True),
@@ -282,6 +279,33 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "data_rights_requests",
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("patient_id", sa.String(length=32), nullable=False),
+        sa.Column("received_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("completed_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("logged_by", sa.String(length=160), nullable=False),
+        sa.Column("handled_by", sa.String(length=160), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["patients.id"],
+            name=op.f("fk_data_rights_requests_patient_id_patients"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_rights_requests")),
+    )
+    with op.batch_alter_table("data_rights_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_data_rights_requests_patient_id"), ["patient_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_data_rights_requests_status_due", ["status", "due_at"], unique=False
+        )
+
+    op.create_table(
         "office_hours",
         sa.Column("location_id", sa.String(length=32), nullable=False),
         sa.Column("weekday", sa.Integer(), nullable=False),
@@ -299,7 +323,8 @@ def upgrade() -> None:
     op.create_table(
         "patient_phones",
         sa.Column("patient_id", sa.String(length=32), nullable=False),
-        sa.Column("e164", sa.String(length=16), nullable=False),
+        sa.Column("e164", sa.Text(), nullable=False),
+        sa.Column("e164_index", sa.String(length=32), nullable=True),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("is_primary", sa.Boolean(), nullable=False),
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -312,7 +337,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patient_phones")),
     )
     with op.batch_alter_table("patient_phones", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_patient_phones_e164"), ["e164"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_patient_phones_e164_index"), ["e164_index"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_patient_phones_patient_id"), ["patient_id"], unique=False
         )
@@ -433,6 +460,22 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "calendar_feeds",
+        sa.Column("provider_id", sa.String(length=32), nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("rotated_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["provider_id"],
+            ["providers.id"],
+            name=op.f("fk_calendar_feeds_provider_id_providers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("provider_id", name=op.f("pk_calendar_feeds")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_calendar_feeds_token_hash")),
+    )
+    op.create_table(
         "provider_locations",
         sa.Column("provider_id", sa.String(length=32), nullable=False),
         sa.Column("location_id", sa.String(length=32), nullable=False),
@@ -475,11 +518,7 @@ def upgrade() -> None:
         sa.Column("specialty_key", sa.String(length=64), nullable=False),
         sa.Column("requested_provider_id", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column(
-            "icd10",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("icd10", sa.Text(), nullable=False),
         sa.Column("urgency", sa.String(length=10), nullable=False),
         sa.Column("target_date", sa.Date(), nullable=True),
         sa.Column("requested_from", sa.Date(), nullable=True),
@@ -487,11 +526,7 @@ def upgrade() -> None:
         sa.Column("referring_provider", sa.String(length=200), nullable=True),
         sa.Column("referring_npi", sa.String(length=10), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column(
-            "attachments",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("attachments", sa.Text(), nullable=False),
         sa.Column("authorization_number", sa.String(length=64), nullable=True),
         sa.Column("authorization_from", sa.Date(), nullable=True),
         sa.Column("authorization_until", sa.Date(), nullable=True),
@@ -533,6 +568,21 @@ def upgrade() -> None:
             "ix_referrals_placer", ["referring_practice_id", "placer_id"], unique=True
         )
         batch_op.create_index("ix_referrals_received", ["received_at"], unique=False)
+        batch_op.create_index(
+            "ix_referrals_received_figures",
+            [
+                "received_at",
+                "id",
+                "referring_practice_id",
+                "specialty_key",
+                "status",
+                "leakage_reason",
+                "patient_id",
+                "appointment_id",
+                "target_date",
+            ],
+            unique=False,
+        )
         batch_op.create_index("ix_referrals_status_target", ["status", "target_date"], unique=False)
 
     op.create_table(
@@ -617,22 +667,21 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("caller_phone", sa.String(length=16), nullable=True),
+        sa.Column("caller_phone", sa.Text(), nullable=True),
+        sa.Column("caller_phone_index", sa.String(length=32), nullable=True),
         sa.Column("patient_id", sa.String(length=32), nullable=True),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("outcome", sa.String(length=12), nullable=True),
         sa.Column("outcome_reason", sa.String(length=300), nullable=True),
         sa.Column("brain", sa.String(length=10), nullable=False),
-        sa.Column(
-            "state",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("state", sa.Text(), nullable=False),
         sa.Column("failed_verifications", sa.Integer(), nullable=False),
         sa.Column("external_id", sa.String(length=64), nullable=True),
         sa.Column("referral_id", sa.String(length=32), nullable=True),
         sa.Column("recording_disclosed", sa.Boolean(), nullable=False),
         sa.Column("recording_url", sa.String(length=300), nullable=True),
+        sa.Column("recording_sid", sa.String(length=64), nullable=True),
+        sa.Column("pending_keys", sa.String(length=32), nullable=False),
         sa.Column("started_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "last_activity_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False
@@ -649,7 +698,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_conversations_caller_phone"), ["caller_phone"], unique=False
+            batch_op.f("ix_conversations_caller_phone_index"), ["caller_phone_index"], unique=False
         )
         batch_op.create_index(
             "ix_conversations_channel_external", ["channel", "external_id"], unique=False
@@ -660,6 +709,11 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_conversations_referral", ["referral_id"], unique=False)
         batch_op.create_index("ix_conversations_started", ["started_at"], unique=False)
+        batch_op.create_index(
+            "ix_conversations_started_figures",
+            ["started_at", "channel", "language", "outcome", "status", "id"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_conversations_status"), ["status"], unique=False)
 
     op.create_table(
@@ -668,7 +722,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("content_type", sa.String(length=100), nullable=False),
         sa.Column("received_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("reply", sa.Text(), nullable=True),
         sa.Column("referral_id", sa.String(length=32), nullable=True),
@@ -676,6 +730,8 @@ def upgrade() -> None:
         sa.Column("control_id", sa.String(length=100), nullable=True),
         sa.Column("replay_of_id", sa.String(length=32), nullable=True),
         sa.Column("updated_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("document", sa.Text(), nullable=True),
+        sa.Column("extracted", sa.Text(), nullable=True),
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["referral_id"], ["referrals.id"], name=op.f("fk_intake_messages_referral_id_referrals")
@@ -799,6 +855,11 @@ def upgrade() -> None:
             batch_op.f("ix_referral_transitions_referral_id"), ["referral_id"], unique=False
         )
         batch_op.create_index(
+            "ix_referral_transitions_referral_status",
+            ["referral_id", "to_status", "at"],
+            unique=False,
+        )
+        batch_op.create_index(
             "ix_referral_transitions_to_status_at", ["to_status", "at"], unique=False
         )
 
@@ -835,7 +896,75 @@ def upgrade() -> None:
             "ix_analyses_conversation_current", ["conversation_id", "is_current"], unique=False
         )
         batch_op.create_index(
+            "ix_analyses_current_figures",
+            [
+                "conversation_id",
+                "is_current",
+                "intent",
+                "sentiment",
+                "satisfaction",
+                "escalation_flag",
+                "escalation_reason",
+            ],
+            unique=False,
+        )
+        batch_op.create_index(
             batch_op.f("ix_conversation_analyses_intent"), ["intent"], unique=False
+        )
+
+    op.create_table(
+        "recording_disclosures",
+        sa.Column("conversation_id", sa.String(length=32), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("played_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_recording_disclosures_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recording_disclosures")),
+    )
+    with op.batch_alter_table("recording_disclosures", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_recording_disclosures_conversation_id"),
+            ["conversation_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "schedule_feed_messages",
+        sa.Column("appointment_id", sa.String(length=32), nullable=False),
+        sa.Column("message_type", sa.String(length=12), nullable=False),
+        sa.Column("endpoint", sa.String(length=300), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("control_id", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "next_attempt_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("acked_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["appointment_id"],
+            ["appointments.id"],
+            name=op.f("fk_schedule_feed_messages_appointment_id_appointments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_schedule_feed_messages")),
+    )
+    with op.batch_alter_table("schedule_feed_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_schedule_feed_messages_appointment_id"), ["appointment_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_schedule_feed_messages_status_due", ["status", "next_attempt_at"], unique=False
         )
 
     op.create_table(
@@ -846,7 +975,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.Column("urgency", sa.String(length=8), nullable=False),
         sa.Column("summary", sa.Text(), nullable=True),
-        sa.Column("callback_phone", sa.String(length=16), nullable=True),
+        sa.Column("callback_phone", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=6), nullable=False),
         sa.Column("created_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("done_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=True),
@@ -872,16 +1001,8 @@ def upgrade() -> None:
         "tool_calls",
         sa.Column("conversation_id", sa.String(length=32), nullable=True),
         sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column(
-            "arguments",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "result",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=True,
-        ),
+        sa.Column("arguments", sa.Text(), nullable=False),
+        sa.Column("result", sa.Text(), nullable=True),
         sa.Column("error_code", sa.String(length=32), nullable=True),
         sa.Column(
             "error",
@@ -921,11 +1042,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column(
-            "actions",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("actions", sa.Text(), nullable=False),
         sa.Column("confidence", sa.Float(), nullable=True),
         sa.Column("latency_ms", sa.Float(), nullable=True),
         sa.Column("interrupted", sa.Boolean(), nullable=False),
@@ -965,13 +1082,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staff_tasks_conversation_id"))
 
     op.drop_table("staff_tasks")
+    with op.batch_alter_table("schedule_feed_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_schedule_feed_messages_status_due")
+        batch_op.drop_index(batch_op.f("ix_schedule_feed_messages_appointment_id"))
+
+    op.drop_table("schedule_feed_messages")
+    with op.batch_alter_table("recording_disclosures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_recording_disclosures_conversation_id"))
+
+    op.drop_table("recording_disclosures")
     with op.batch_alter_table("conversation_analyses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_conversation_analyses_intent"))
+        batch_op.drop_index("ix_analyses_current_figures")
         batch_op.drop_index("ix_analyses_conversation_current")
 
     op.drop_table("conversation_analyses")
     with op.batch_alter_table("referral_transitions", schema=None) as batch_op:
         batch_op.drop_index("ix_referral_transitions_to_status_at")
+        batch_op.drop_index("ix_referral_transitions_referral_status")
         batch_op.drop_index(batch_op.f("ix_referral_transitions_referral_id"))
 
     op.drop_table("referral_transitions")
@@ -994,12 +1122,13 @@ def downgrade() -> None:
     op.drop_table("intake_messages")
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_conversations_status"))
+        batch_op.drop_index("ix_conversations_started_figures")
         batch_op.drop_index("ix_conversations_started")
         batch_op.drop_index("ix_conversations_referral")
         batch_op.drop_index(batch_op.f("ix_conversations_patient_id"))
         batch_op.drop_index(batch_op.f("ix_conversations_outcome"))
         batch_op.drop_index("ix_conversations_channel_external")
-        batch_op.drop_index(batch_op.f("ix_conversations_caller_phone"))
+        batch_op.drop_index(batch_op.f("ix_conversations_caller_phone_index"))
 
     op.drop_table("conversations")
     with op.batch_alter_table("appointments", schema=None) as batch_op:
@@ -1022,6 +1151,7 @@ def downgrade() -> None:
     op.drop_table("appointments")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
         batch_op.drop_index("ix_referrals_status_target")
+        batch_op.drop_index("ix_referrals_received_figures")
         batch_op.drop_index("ix_referrals_received")
         batch_op.drop_index("ix_referrals_placer")
         batch_op.drop_index(batch_op.f("ix_referrals_patient_id"))
@@ -1030,6 +1160,7 @@ def downgrade() -> None:
     op.drop_table("referrals")
     op.drop_table("provider_plans")
     op.drop_table("provider_locations")
+    op.drop_table("calendar_feeds")
     with op.batch_alter_table("availability_exceptions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_availability_exceptions_provider_id"))
 
@@ -1048,10 +1179,15 @@ def downgrade() -> None:
     op.drop_table("providers")
     with op.batch_alter_table("patient_phones", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_patient_phones_patient_id"))
-        batch_op.drop_index(batch_op.f("ix_patient_phones_e164"))
+        batch_op.drop_index(batch_op.f("ix_patient_phones_e164_index"))
 
     op.drop_table("patient_phones")
     op.drop_table("office_hours")
+    with op.batch_alter_table("data_rights_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_data_rights_requests_status_due")
+        batch_op.drop_index(batch_op.f("ix_data_rights_requests_patient_id"))
+
+    op.drop_table("data_rights_requests")
     with op.batch_alter_table("dashboard_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dashboard_sessions_user_id"))
 
@@ -1079,8 +1215,7 @@ def downgrade() -> None:
     op.drop_table("practices")
     op.drop_table("plans")
     with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_patients_name_key"))
-        batch_op.drop_index(batch_op.f("ix_patients_dob"))
+        batch_op.drop_index(batch_op.f("ix_patients_dob_index"))
 
     op.drop_table("patients")
     op.drop_table("locations")

@@ -50,6 +50,9 @@ def offer(step: Step) -> None:
     if found:
         slots.present(step, found, intro="offer.more" if frame.shown else "offer.intro")
         return
+    if step.calendar_down:
+        calendar_down(step)
+        return
     if target is not None:
         _offer_by_target(step, target)
         return
@@ -80,6 +83,13 @@ def _offer_by_target(step: Step, target: date) -> None:
         return
     handoff.transfer(
         step, "urgent referral, no slot in window", key="transfer.urgent", urgency="soon", date=said
+    )
+
+
+def calendar_down(step: Step) -> None:
+    """The practice's calendar did not answer: staff call back to book; no time is promised."""
+    handoff.transfer(
+        step, "the practice calendar did not answer", key="transfer.calendar_down", urgency="soon"
     )
 
 
@@ -206,6 +216,9 @@ def _commit_failed(step: Step, code: str | None) -> None:
     if code in ("slot_taken", "conflict"):
         step.reply.say("booking.taken")
         offer(step)
+        return
+    if code == "unavailable":
+        calendar_down(step)
         return
     handoff.transfer(
         step, f"booking failed: {code or 'unknown error'}", key="transfer.booking_failed"

@@ -1,0 +1,57 @@
+"""`referraldesk import pdf`: PDF files, or a folder watched for them.
+
+Each file is taken in with its own transaction, so one bad file never undoes
+another, and the watched folder moves each file only after its commit.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import typer
+
+from referraldesk.audit.trail import Actor
+from referraldesk.cli.common import cli_session
+from referraldesk.intake.pdf import folder
+from referraldesk.intake.pdf.reading import looks_like_pdf
+from referraldesk.intake.pdf.service import receive_pdf
+from referraldesk.models.intake import NEEDS_REVIEW
+
+
+def take_in_file(path: Path, actor: Actor) -> tuple[str, bool]:
+    """One report line for the file, and whether it waits for review (read and kept)."""
+    data = path.read_bytes()
+    if not looks_like_pdf(data):
+        # Refused before it is stored: the file itself stays, in failed/ when watched.
+        return f"{path.name}: not taken in: it is not a PDF (no %PDF- header)", False
+    with cli_session() as session:
+        outcome = receive_pdf(session, actor, data, sender=path.name)
+        status, message_id, summary = outcome.message.status, outcome.message.id, outcome.summary
+    line = f"{path.name}: {status}: {summary} (intake message {message_id})"
+    return line, status == NEEDS_REVIEW
+
+
+def import_pdf_files(paths: list[Path], actor: Actor) -> tuple[list[str], int]:
+    lines, failed = [], 0
+    for path in paths:
+        line, ok = take_in_file(path, actor)
+        lines.append(line)
+        failed += not ok
+    return lines, failed
+
+
+def watch_folder(directory: Path, actor: Actor) -> None:
+    """Take in PDFs dropped in `directory` until Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def take_in(path: Path) -> str:
+        line, ok = take_in_file(path, actor)
+        typer.echo(line)
+        return folder.DONE if ok else folder.FAILED
+
+    typer.echo(f"watching {directory} for PDF referrals (Ctrl-C to stop)")
+    folder.watch(directory, take_in, stop)

@@ -1,0 +1,176 @@
+"""The text of a PDF: its text layer where it has one, OCR where it does not.
+
+A fax is usually an image-only PDF; a PDF printed from an EHR has a text layer.
+Each page is read on its own, so a typed cover sheet in front of scanned pages
+still has its pages OCR'd. Only the first pages are OCR'd: the referral form is
+at the front, and the chart notes behind it would cost seconds a page.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from referraldesk.errors import InvalidArgument
+
+PDF_MAGIC = b"%PDF-"
+# A fax is 200 dpi ("fine" mode): rendering finer adds pixels, not detail, and
+# doubles Tesseract's time. A PDF's unit is 1/72 inch.
+OCR_DPI = 200
+OCR_LANGUAGES = "eng+spa"
+MAX_OCR_PAGES = 4
+# Fewer letters than this on a page means it is a picture of a page (a scan).
+MIN_TEXT_LAYER_CHARS = 40
+TEXT_LAYER = "text"
+OCR = "ocr"
+
+
+class UnreadablePdf(InvalidArgument):
+    """The file is a PDF we cannot read (damaged, encrypted, scanned without OCR)."""
+
+
+@dataclass
+class ReadPdf:
+    """What was read: the text, how, and how sure OCR was (0..1, None without OCR)."""
+
+    text: str
+    read_by: str
+    pages: int
+    ocr_pages: list[int] = field(default_factory=list)
+    ocr_confidence: float | None = None
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    """True when the bytes start like a PDF (some senders put a few bytes before %PDF)."""
+    return PDF_MAGIC in data[:1024]
+
+
+@lru_cache(maxsize=1)
+def ocr_available() -> bool:
+    """True when the Tesseract program is installed (the dashboard says so when not)."""
+    return shutil.which("tesseract") is not None
+
+
+def read_pdf(data: bytes) -> ReadPdf:
+    """Read every page's text layer; OCR the first pages that have none.
+
+    Raises UnreadablePdf naming what is wrong and what to do.
+    """
+    texts = _text_layers(data)
+    scanned = [number for number, text in enumerate(texts)
+               if len(text.strip()) < MIN_TEXT_LAYER_CHARS][:MAX_OCR_PAGES]
+    if not scanned:
+        return ReadPdf("\n".join(texts), TEXT_LAYER, len(texts))
+    if not ocr_available():
+        raise UnreadablePdf(
+            f"page {scanned[0] + 1} has no text layer (a scanned fax), and Tesseract OCR is not "
+            "installed here; install it (apt-get install tesseract-ocr tesseract-ocr-spa), then "
+            "replay this message, or type the fields in", field="document")
+    confidences = []
+    for number, (text, confidence) in zip(scanned, _ocr_pages(data, scanned), strict=True):
+        texts[number] = text
+        confidences.append(confidence)
+    read_by = OCR if len(scanned) == len(texts) else f"{TEXT_LAYER}+{OCR}"
+    return ReadPdf("\n".join(texts), read_by, len(texts), [n + 1 for n in scanned],
+                   round(sum(confidences) / len(confidences), 3))
+
+
+def _text_layers(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadablePdf("the PDF is password-protected; ask the sender for a copy "
+                                "without a password", field="document")
+        return [page.extract_text() or "" for page in reader.pages]
+    except UnreadablePdf:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        # pypdf signals damaged files with several exception types.
+        raise UnreadablePdf(f"the PDF cannot be read ({type(exc).__name__}); it may be "
+                            "damaged or cut short: ask the sender to send it again",
+                            field="document") from exc
+
+
+def _ocr_pages(data: bytes, numbers: list[int]) -> list[tuple[str, float]]:
+    import pypdfium2  # type: ignore[import-untyped]  # ships no type hints
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return [_ocr_image(document[number].render(scale=OCR_DPI / 72, grayscale=True)
+                           .to_pil()) for number in numbers]
+    finally:
+        document.close()
+
+
+def _ocr_image(image: object) -> tuple[str, float]:
+    """One page's text row by row, and Tesseract's mean word confidence (0..1)."""
+    import pytesseract  # type: ignore[import-untyped]  # ships no type hints
+
+    # Tesseract's OpenMP threads fight each other on a busy machine: one thread a
+    # page measured twice as fast as the default on two shared cores.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    data = pytesseract.image_to_data(image, lang=OCR_LANGUAGES,
+                                     output_type=pytesseract.Output.DICT)
+    lines: dict[tuple[int, int, int], _Line] = {}
+    confidences: list[float] = []
+    for index, word in enumerate(data["text"]):
+        if not word.strip():
+            continue
+        key = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
+        top, left = data["top"][index], data["left"][index]
+        line = lines.setdefault(key, _Line(top, top, left, left))
+        line.add(word, top, top + data["height"][index], left + data["width"][index])
+        confidences.append(max(float(data["conf"][index]), 0.0))
+    mean = sum(confidences) / len(confidences) / 100 if confidences else 0.0
+    return "\n".join(_rows(list(lines.values()))), mean
+
+
+@dataclass
+class _Line:
+    top: int
+    bottom: int
+    left: int
+    right: int
+    words: list[str] = field(default_factory=list)
+
+    def add(self, word: str, top: int, bottom: int, right: int) -> None:
+        self.words.append(word)
+        self.top, self.bottom = min(self.top, top), max(self.bottom, bottom)
+        self.right = max(self.right, right)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+def _rows(lines: list[_Line]) -> list[str]:
+    """Tesseract's lines put back into rows of the page.
+
+    Tesseract reads a two-column form column by column, so "Patient: ..." and
+    "DOB: ..." on one row of the page come out far apart; lines whose middles sit
+    inside one row's height are joined left to right, as the form printed them.
+    """
+    rows: list[list[_Line]] = []
+    for line in sorted(lines, key=lambda item: (item.top, item.left)):
+        middle = (line.top + line.bottom) / 2
+        if rows and rows[-1][0].top <= middle <= rows[-1][0].bottom:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [_joined(sorted(row, key=lambda item: item.left)) for row in rows]
+
+
+def _joined(row: list[_Line]) -> str:
+    # A wide gap is the next column ("   " keeps it apart); a narrow one is the
+    # same sentence that Tesseract cut into two blocks.
+    text = row[0].text
+    for before, line in zip(row, row[1:], strict=False):
+        wide = line.left - before.right > (line.bottom - line.top)
+        text += ("   " if wide else " ") + line.text
+    return text

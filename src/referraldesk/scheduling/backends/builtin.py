@@ -1,0 +1,47 @@
+"""The built-in calendar: scheduling.slots and scheduling.booking as they are."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from referraldesk.audit.trail import Actor
+from referraldesk.models import Appointment
+from referraldesk.scheduling import booking
+from referraldesk.scheduling.booking import BookingRequest
+from referraldesk.scheduling.slots import Slot, SlotQuery, find_slots
+
+
+class BuiltinCalendar:
+    name = "builtin"
+
+    def find_slots(self, session: Session, query: SlotQuery) -> list[Slot]:
+        return find_slots(session, query)
+
+    def book(self, session: Session, actor: Actor, request: BookingRequest) -> Appointment:
+        return booking.book(session, actor, request)
+
+    def cancel(
+        self, session: Session, actor: Actor, appointment_id: str, reason: str
+    ) -> Appointment:
+        return booking.cancel(session, actor, appointment_id, reason)
+
+    def reschedule(
+        self,
+        session: Session,
+        actor: Actor,
+        appointment_id: str,
+        slot_id: str,
+        *,
+        reason: str = "rescheduled",
+        channel: str | None = None,
+        conversation_id: str | None = None,
+    ) -> Appointment:
+        return booking.reschedule(
+            session,
+            actor,
+            appointment_id,
+            slot_id,
+            reason=reason,
+            channel=channel,
+            conversation_id=conversation_id,
+        )

@@ -1,0 +1,1 @@
+"""FHIR R4 scheduling resources: served for our calendar, read from a practice's EHR."""

@@ -1,0 +1,116 @@
+"""Reading FHIR search parameters for Slot, Appointment and $find into our terms.
+
+Dates follow FHIR's prefixes (`ge2026-04-14`, `lt2026-04-14T17:00:00Z`; none
+means eq). A bare date covers that whole day in the practice's zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from referraldesk.errors import InvalidArgument
+
+PREFIXES = ("eq", "ge", "gt", "le", "lt")
+DEFAULT_COUNT = 100
+MAX_COUNT = 500
+
+
+@dataclass(frozen=True)
+class TimeBounds:
+    """Slot starts in [lower, upper]; None: no bound that side."""
+
+    lower: datetime | None = None
+    upper: datetime | None = None
+
+    def contains(self, start: datetime) -> bool:
+        return (self.lower is None or start >= self.lower) and (
+            self.upper is None or start <= self.upper
+        )
+
+
+@dataclass(frozen=True)
+class SlotSearch:
+    """A Slot search: schedules, actors and specialty narrow it; bounds cut it in time."""
+
+    schedule_ids: tuple[str, ...] = ()
+    practitioner_ids: tuple[str, ...] = ()
+    location_ids: tuple[str, ...] = ()
+    specialty: str | None = None
+    bounds: TimeBounds = field(default_factory=TimeBounds)
+    status: str = "free"
+    count: int = DEFAULT_COUNT
+
+
+def time_bounds(values: Sequence[str], zone: ZoneInfo, name: str = "start") -> TimeBounds:
+    """Combine repeated date parameters (`start=ge..&start=le..`) into one range."""
+    lower: datetime | None = None
+    upper: datetime | None = None
+    for raw in values:
+        prefix, text = (raw[:2], raw[2:]) if raw[:2] in PREFIXES else ("eq", raw)
+        first, last = _moment_range(text, zone, name)
+        if prefix in ("ge", "eq"):
+            lower = max(lower, first) if lower else first
+        if prefix == "gt":
+            after = last + timedelta(seconds=1)
+            lower = max(lower, after) if lower else after
+        if prefix in ("le", "eq"):
+            upper = min(upper, last) if upper else last
+        if prefix == "lt":
+            before = first - timedelta(seconds=1)
+            upper = min(upper, before) if upper else before
+    if lower and upper and upper < lower:
+        raise InvalidArgument(f"{name}: the range ends before it begins; swap them", field=name)
+    return TimeBounds(lower, upper)
+
+
+def count_of(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_COUNT
+    if not value.isdigit() or not 1 <= int(value) <= MAX_COUNT:
+        raise InvalidArgument(
+            f"_count={value!r} must be a whole number 1-{MAX_COUNT}", field="_count"
+        )
+    return int(value)
+
+
+def references(values: Sequence[str], kind: str, name: str) -> tuple[str, ...]:
+    """Ids from `Kind/id` references, comma lists and repeats allowed."""
+    ids: list[str] = []
+    for raw in values:
+        for part in raw.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "/" in part and not part.startswith(f"{kind}/"):
+                raise InvalidArgument(f"{name}={part!r} must refer to a {kind}", field=name)
+            ids.append(part.removeprefix(f"{kind}/"))
+    return tuple(ids)
+
+
+def token(value: str | None) -> str | None:
+    """The code of a token parameter (`system|code` or `code`), lower-cased."""
+    if not value:
+        return None
+    return value.rsplit("|", 1)[-1].strip().lower() or None
+
+
+def _moment_range(text: str, zone: ZoneInfo, name: str) -> tuple[datetime, datetime]:
+    """The first and last instant `text` names: a whole local day for a bare date."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            first = datetime.combine(day, time(0), zone)
+            return first.astimezone(UTC), (first + timedelta(days=1, seconds=-1)).astimezone(UTC)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidArgument(
+            f"{name}={text!r} is not a FHIR date (2026-04-14) or dateTime with an offset "
+            "(2026-04-14T17:00:00Z)",
+            field=name,
+        )
+    return moment.astimezone(UTC), moment.astimezone(UTC)

@@ -1,0 +1,74 @@
+"""A patient with a real history: registered with coverage, referred, texted by outreach,
+booked by the agent over SMS, the conversation ended and analysed; and a second patient
+who must come through every data-rights action untouched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+from tests.outreach.support import INTAKE, FakeTwilio, refer, twilio
+
+from referraldesk import clock
+from referraldesk.conversation import runtime
+from referraldesk.models import Patient
+from referraldesk.outreach.service import run_outreach
+from referraldesk.patients.consents import record_consent
+from referraldesk.patients.service import register_patient
+from referraldesk.practice.loader import demo_config, load_config
+
+PHONE = "+15595550143"
+OTHER_PHONE = "+15595550199"
+MEMBER_ID = "XGM884215570"
+SAID = ("Soy María Elena López García", "el 3 de abril del 85", "temprano, antes de las 9")
+# Every value that names the patient: none may survive an erasure anywhere.
+NEEDLES = (
+    "María Elena", "López García", "lopez garcia", "1985-04-03", "19850403",
+    PHONE, "5595550143", MEMBER_ID, "rash on both forearms", *SAID,
+)
+
+
+@dataclass(frozen=True)
+class History:
+    patient_id: str
+    other_id: str
+    referral_id: str
+    conversation_id: str
+
+
+def load_practice(session: Session) -> None:
+    load_config(session, demo_config())
+    session.commit()
+
+
+def register(session: Session, given: str, surnames: list[str], dob: date, phone: str,
+             member_id: str) -> Patient:
+    patient = register_patient(session, INTAKE, {
+        "given_names": given, "surnames": surnames, "dob": dob.isoformat(), "phone": phone,
+        "preferred_language": "es", "plan": "Anthem Blue Cross Medi-Cal", "member_id": member_id,
+    })
+    for kind in ("texts", "automated_calls"):
+        record_consent(session, INTAKE, patient.id, kind, True, "intake")
+    return patient
+
+
+def build_history(session: Session) -> History:
+    """Friday 6 March 2026 19:00 PST onwards: intake, outreach, an SMS booking."""
+    clock.set_now(datetime.fromisoformat("2026-03-07T03:00:00+00:00"), frozen=True)
+    patient = register(session, "María Elena", ["López", "García"], date(1985, 4, 3), PHONE,
+                       MEMBER_ID)
+    other = register(session, "Rosa", ["Delgado", "Cruz"], date(1990, 7, 21), OTHER_PHONE,
+                     "XGM000111222")
+    referral = refer(session, patient)
+    refer(session, other, reason="knee pain after a fall")
+    session.commit()
+
+    clock.set_now(datetime.fromisoformat("2026-03-08T04:30:00+00:00"), frozen=True)
+    run_outreach(session, sms=twilio(FakeTwilio()))
+    conversation, _ = runtime.continue_text_thread(session, "sms", PHONE)
+    for text in (*SAID, "1", "sí"):
+        runtime.handle_message(session, conversation.id, text)
+    runtime.end_conversation(session, conversation.id)
+    session.commit()
+    return History(patient.id, other.id, referral.id, conversation.id)
