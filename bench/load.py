@@ -70,6 +70,10 @@ class Script:
     name: str
     dob: str
     says: dict[str, str]
+    # Each caller is someone else: their own address (behind the balancer, as the
+    # proxy's X-Forwarded-For says) and their own phone number.
+    address: str = "10.0.0.1"
+    phone: str = "+15595550199"
 
     def answer(self, awaiting: str, options: list[dict[str, Any]]) -> str:
         if awaiting == "name":
@@ -99,7 +103,11 @@ class Client:
 
     def __init__(self, layout: load_layout.Layout, connections: int) -> None:
         limits = httpx.Limits(
-            max_connections=connections + 5, max_keepalive_connections=connections
+            max_connections=connections + 5,
+            max_keepalive_connections=connections,
+            # Drop idle connections before uvicorn does (5 s): reusing one the server
+            # is closing at that moment fails the request with a ReadError.
+            keepalive_expiry=2.0,
         )
         self.clients = [
             httpx.AsyncClient(base_url=url, timeout=120, limits=limits) for url in layout.base_urls
@@ -130,9 +138,14 @@ async def timed(level: Level, request: Any) -> httpx.Response | None:
 
 
 async def chat(client: Client, script: Script, level: Level) -> None:
+    headers = {"x-forwarded-for": script.address}
     started = await timed(
         level,
-        client.post("/api/conversations", json={"channel": "chat", "language": script.language}),
+        client.post(
+            "/api/conversations",
+            json={"channel": "chat", "language": script.language},
+            headers=headers,
+        ),
     )
     if started is None:
         return
@@ -142,7 +155,11 @@ async def chat(client: Client, script: Script, level: Level) -> None:
     for _ in range(MAX_TURNS):
         response = await timed(
             level,
-            client.post(f"/api/conversations/{conversation_id}/messages", json={"text": text_}),
+            client.post(
+                f"/api/conversations/{conversation_id}/messages",
+                json={"text": text_},
+                headers=headers,
+            ),
         )
         if response is None:
             return
@@ -153,7 +170,7 @@ async def chat(client: Client, script: Script, level: Level) -> None:
         ):
             break
         text_ = script.answer(turn["awaiting"], turn.get("options", []))
-    await timed(level, client.post(f"/api/conversations/{conversation_id}/end"))
+    await timed(level, client.post(f"/api/conversations/{conversation_id}/end", headers=headers))
 
 
 async def voice(client: Client, script: Script, level: Level, database: Any) -> None:
@@ -161,7 +178,7 @@ async def voice(client: Client, script: Script, level: Level, database: Any) -> 
     fields = {
         "AccountSid": "AC" + "0" * 32,
         "CallSid": call_sid,
-        "From": "+15595550199",
+        "From": script.phone,
         "To": "+15595550600",
         "CallStatus": "in-progress",
         "Direction": "inbound",
@@ -176,9 +193,12 @@ async def voice(client: Client, script: Script, level: Level, database: Any) -> 
     for _ in range(MAX_TURNS):
         if action is None or conversation_id is None:
             break
+        errors_before = len(level.errors)
         action = await _webhook(
             client, level, action, fields | {"SpeechResult": words, "Confidence": "0.93"}
         )
+        if len(level.errors) > errors_before:
+            break  # refused (nothing stored): the caller hangs up
         level.conversations[conversation_id] += 1
         # What the phone heard is speech; what the agent awaits is read as the
         # transcript stores it (a caller's ear, without a speech recognizer here).
@@ -336,6 +356,8 @@ def scripts(database_url: str, count: int, voice_share: float, seed: int = 7) ->
                 name,
                 dob,
                 {k: str(v) for k, v in case["says"].items()},
+                address=f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256 + 1}",
+                phone=f"+1559555{index:04d}",
             )
         )
     return made
@@ -415,9 +437,7 @@ def run_layout(name: str, args: argparse.Namespace) -> bool:
     # With workers killed on purpose, the replacement's start-up sweep should queue
     # again at once everything unanalysed (duplicates are harmless: jobs are idempotent).
     sweep = {"REFERRALDESK_ANALYSIS_SWEEP_AFTER_MINUTES": "0"} if args.kill_worker else {}
-    layout = load_layout.start(
-        name, web=args.web, workers=args.workers, now=NOW, extra_env=sweep
-    )
+    layout = load_layout.start(name, web=args.web, workers=args.workers, now=NOW, extra_env=sweep)
     database = Database(layout.database_url)
     clean = True
     try:

@@ -120,6 +120,8 @@ def start(
         | {
             "REFERRALDESK_LOG_LEVEL": "WARNING",
             "REFERRALDESK_CHAT_STARTS_PER_10_MINUTES": "1000000",
+        # The bench is the balancer: each simulated caller has its own forwarded address.
+        "REFERRALDESK_TRUSTED_PROXIES": "127.0.0.1",
             "REFERRALDESK_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
             # Every instance signs and checks webhooks against one public URL, as behind
             # a load balancer; the bench posts to each instance with that URL's signature.

@@ -32,6 +32,8 @@ from referraldesk.settings import reset_settings_cache
 TEST_ENCRYPTION_KEY = "TKlu5taD7bY1x9C04BnpHieMqDTfqRvEgtsQb3gMj3g="
 os.environ["REFERRALDESK_ENCRYPTION_KEY"] = TEST_ENCRYPTION_KEY
 os.environ.pop("REFERRALDESK_ENCRYPTION_OLD_KEYS", None)
+# Likewise a fixed session secret, so no test writes var/session.secret.
+os.environ["REFERRALDESK_SESSION_SECRET"] = "test-session-secret-0123456789abcdefghijklmnop"
 reset_settings_cache()  # importing the job queue above has already read them
 
 PG_ADMIN_URL = os.environ.get(

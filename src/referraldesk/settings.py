@@ -5,8 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The default every install once shared: a secret only in name.
+PUBLIC_SESSION_SECRET = "change-me-in-production-referraldesk"
+MIN_SESSION_SECRET_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -34,8 +38,9 @@ class Settings(BaseSettings):
     db_wait_seconds: float = Field(default=15.0, gt=0)
     # Requests of one web process using the database at once; the rest wait on the
     # event loop. Below the server's 40 threads, so the requests that hold a lock
-    # always have a thread to finish in.
-    web_max_active_requests: int = Field(default=24, ge=1, le=200)
+    # always have a thread to finish in, and twice it (a rate count takes a second,
+    # short connection) within the pool.
+    web_max_active_requests: int = Field(default=20, ge=1, le=200)
     # Ended conversations still unanalysed after this long are queued again (a worker
     # killed mid-job loses the job it held).
     analysis_sweep_after_minutes: int = Field(default=10, ge=0)
@@ -59,7 +64,11 @@ class Settings(BaseSettings):
     # Keys being rotated out, comma separated: still read, never written with.
     encryption_old_keys: SecretStr | None = None
     encryption_key_file: Path = Path("var/encryption.key")
-    session_secret: SecretStr = SecretStr("change-me-in-production-referraldesk")
+    # Signs sign-in forms, calendar links and feed tokens, and salts rate-limit keys.
+    # Unset: one is made once into session_secret_file, for development and the demo;
+    # several web instances need the same one, so production sets it.
+    session_secret: SecretStr | None = None
+    session_secret_file: Path = Path("var/session.secret")
     # The dashboard signs a user out after this long without a request.
     admin_idle_timeout_seconds: int = Field(default=900, ge=60, le=24 * 3600)
 
@@ -71,6 +80,11 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=1_000_000, ge=10_000)
     # A faxed referral as a PDF: scanned pages are images, a few hundred KB each.
     max_pdf_bytes: int = Field(default=10_000_000, ge=100_000)
+    # A scanned page is rendered for OCR within this many pixels (2550x3300 is a
+    # letter page at 300 dpi): a huge page is scaled down, not rendered at 1 GB.
+    ocr_max_page_pixels: int = Field(default=2550 * 3300, ge=100_000)
+    # Tesseract on one page gets this long; a stuck page fails the entry, not the server.
+    ocr_page_timeout_seconds: float = Field(default=30.0, gt=0)
     # Addresses of reverse proxies whose X-Forwarded-For may be believed (comma
     # separated). Empty: the socket's address is the client, whatever headers say.
     trusted_proxies: str = ""
@@ -100,9 +114,39 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
 
+    @field_validator("session_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        # The deploy example leaves `REFERRALDESK_SESSION_SECRET=` empty.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _strong_secret_over_https(self) -> Settings:
+        problem = session_secret_problem(self.session_secret)
+        if problem and self.public_url.lower().startswith("https://"):
+            raise ValueError(
+                f"REFERRALDESK_SESSION_SECRET {problem}, and anyone who knows it can forge "
+                "calendar links, feed tokens and sign-in forms of this https site: set it to "
+                f"at least {MIN_SESSION_SECRET_CHARS} random characters, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def session_secret_problem(secret: SecretStr | None) -> str | None:
+    """What makes a configured session secret unsafe, or None (unset is not a problem)."""
+    if secret is None:
+        return None
+    value = secret.get_secret_value()
+    if value == PUBLIC_SESSION_SECRET:
+        return "is the old default published with the source"
+    if len(value) < MIN_SESSION_SECRET_CHARS:
+        return f"is {len(value)} characters long"
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -42,6 +42,26 @@ def test_the_original_pdf_is_served_as_it_arrived(signed_in: SignIn) -> None:
     assert document.status_code == 200
     assert document.headers["content-type"] == "application/pdf"
     assert document.content == PDF
+    # Downloaded, never rendered as a page of the dashboard's origin.
+    assert document.headers["content-disposition"] == f'attachment; filename="{message_id}.pdf"'
+    assert document.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in document.headers["content-security-policy"]
+    assert "default-src 'none'" in document.headers["content-security-policy"]
+
+
+def test_an_uploaded_file_name_is_neither_kept_nor_shown(signed_in: SignIn,
+                                                         engine: Engine) -> None:
+    coordinator = signed_in("coordinator")
+    response = coordinator.client.post(
+        "/admin/intake/pdf", data={"csrf_token": coordinator.csrf},
+        files={"file": ("ZAPATERO_XIMENA_1931-07-23.pdf", PDF, "application/pdf")})
+    page = coordinator.get(response.headers["location"])
+    message_id = response.headers["location"].split("/")[-1].split("?")[0]
+
+    assert "ZAPATERO" not in page.text and "ZAPATERO" not in response.headers["location"]
+    with session_scope(engine) as session:
+        assert session.get(IntakeMessage, message_id).sender == (
+            f"{coordinator.actor_name} (dashboard)")
 
 
 def test_the_queue_lists_pdfs_to_confirm(signed_in: SignIn) -> None:

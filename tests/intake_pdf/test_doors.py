@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from referraldesk.cli import app as cli_app
 from referraldesk.intake.pdf import folder, reading
 from referraldesk.models import Patient, Referral
-from referraldesk.models.intake import APPLIED, FAILED, NEEDS_REVIEW, IntakeMessage
+from referraldesk.models.intake import APPLIED, FAILED, NEEDS_REVIEW, READING, IntakeMessage
 
 CASE = make_cases(1, seed=3)[0]
 PDF = digital_pdf(CASE)
@@ -28,6 +28,15 @@ def _post(client: TestClient, secret: str, data: bytes = PDF,
                        headers={**bearer(secret), "Content-Type": content_type})
 
 
+def _posted(client: TestClient, secrets: dict[str, str], data: bytes = PDF) -> dict:
+    """The entry as a coordinator sees it once the door answered and its job ran."""
+    response = _post(client, secrets["integration"], data)
+    assert response.status_code == 202, response.text
+    entry = client.get(f"/api/intake/{response.json()['id']}",
+                       headers=bearer(secrets["coordinator"]))
+    return entry.json()
+
+
 def _count(db: Session, model: type) -> int:
     db.expire_all()
     return db.scalar(select(func.count()).select_from(model)) or 0
@@ -37,9 +46,11 @@ def test_a_pdf_posted_waits_for_review_with_its_fields(client: TestClient,
                                                        secrets: dict[str, str],
                                                        db: Session) -> None:
     response = _post(client, secrets["integration"])
+    body = client.get(f"/api/intake/{response.json()['id']}",
+                      headers=bearer(secrets["coordinator"])).json()
 
     assert response.status_code == 202
-    body = response.json()
+    assert (response.json()["status"], response.json()["read_by"]) == (READING, None)
     assert (body["status"], body["read_by"], body["channel"]) == (NEEDS_REVIEW, "text", "pdf")
     assert body["fields"]["patient_dob"] == {"value": CASE.truth["patient_dob"],
                                              "confidence": 0.95}
@@ -54,7 +65,7 @@ def test_a_coordinator_may_upload_it_as_a_form(client: TestClient,
                            files={"file": ("fax.pdf", PDF, "application/pdf")})
 
     assert response.status_code == 202
-    assert response.json()["sender"] == "coordinator:coordinator-token fax.pdf"
+    assert response.json()["sender"] == "coordinator:coordinator-token (api)"
 
 
 @pytest.mark.parametrize(("data", "content_type", "status", "field"), [
@@ -100,7 +111,7 @@ def test_a_damaged_pdf_is_kept_whole_with_its_error(client: TestClient,
                                                     db: Session) -> None:
     damaged = PDF[:200]
 
-    body = _post(client, secrets["integration"], damaged).json()
+    body = _posted(client, secrets, damaged)
 
     assert body["status"] == FAILED
     assert "cannot be read" in body["error"]
@@ -112,8 +123,8 @@ def test_without_tesseract_a_scan_waits_for_typing_and_says_why(
 ) -> None:
     monkeypatch.setattr(reading, "ocr_available", lambda: False)
 
-    scan = _post(client, secrets["integration"], scanned_pdf(PDF)).json()
-    text_layer = _post(client, secrets["integration"]).json()
+    scan = _posted(client, secrets, scanned_pdf(PDF))
+    text_layer = _posted(client, secrets)
 
     assert scan["status"] == FAILED
     assert "Tesseract OCR is not installed" in scan["error"]
@@ -209,7 +220,7 @@ def test_import_pdf_and_the_intake_commands(intake_engine: object, tmp_path: Pat
     assert "note.pdf: not taken in: it is not a PDF" in imported.output
     listed = runner.invoke(cli_app, ["intake", "list", "--status", "needs_review"])
     message_id = listed.output.split()[0]
-    assert db.get(IntakeMessage, message_id).sender == "referral.pdf"
+    assert db.get(IntakeMessage, message_id).sender == "system:import (file)"
     db.rollback()
     replayed = runner.invoke(cli_app, ["intake", "replay", message_id,
                                        "--field", "urgency=urgent"])

@@ -19,6 +19,7 @@ from referraldesk.patients.service import register_patient
 from referraldesk.scheduling.backends import calendar_for
 from referraldesk.scheduling.backends.fhir_calendar import FhirCalendar
 from referraldesk.scheduling.booking import BookingRequest, book
+from referraldesk.scheduling.fhir.booking_refs import BOOKING_REF_SYSTEM, BookingRef, from_key
 from referraldesk.scheduling.slots import SlotQuery, find_slots, parse_slot_id
 from referraldesk.tools import catalog
 from referraldesk.tools.contract import ToolContext
@@ -109,7 +110,7 @@ def test_booking_lands_in_the_ehr_and_is_mirrored_with_its_id(
         assert remote is not None and remote.status == "booked"
         assert remote.start_at == local.start_at == parse_slot_id(slot["slot_id"]).start
         # The EHR keeps our id as the booking reference: a retry finds it.
-        assert remote.external_id == local.id
+        assert from_key(remote.external_id) == BookingRef(BOOKING_REF_SYSTEM, local.id)
         assert remote.patient.given_names == "Daniel"
 
 

@@ -18,6 +18,7 @@ from tests.scheduling_fhir.ehr_process import EhrProcess, ehr_process, play_book
 
 from referraldesk.models import Appointment, Location, Provider
 from referraldesk.scheduling.backends.fhir_calendar import FhirCalendar
+from referraldesk.scheduling.fhir.booking_refs import BookingRef
 from referraldesk.scheduling.fhir.resources import BOOKING_REF_SYSTEM
 from referraldesk.scheduling.slots import parse_slot_id
 from referraldesk.simulation import load_case
@@ -115,8 +116,9 @@ def test_a_slot_taken_at_the_ehr_a_second_before_gets_the_caller_the_next_one(
     assert result.passed, f"{result.line()}\n{_transcript(result)}"
     assert any("just taken" in line.text for line in result.transcript if line.speaker == "agent")
     added = [a for a in _agent_bookings(ehr) if a.id not in before]
-    front_desk = [a.start_at for a in added if a.external_id == "front-desk"]
-    ours = [a.start_at for a in added if a.external_id != "front-desk"]
+    front_desk_key = BookingRef(BOOKING_REF_SYSTEM, "front-desk").key
+    front_desk = [a.start_at for a in added if a.external_id == front_desk_key]
+    ours = [a.start_at for a in added if a.external_id != front_desk_key]
     assert front_desk == taken
     assert len(ours) == 1 and ours[0] != taken[0]
     assert _double_bookings(ehr) == 0

@@ -26,6 +26,7 @@ from referraldesk.errors import Unauthenticated
 from referraldesk.logging import get_logger
 from referraldesk.models import User
 from referraldesk.models.auth import DashboardSession
+from referraldesk.security.session_secret import get_session_secret
 from referraldesk.settings import get_settings
 
 log = get_logger(__name__)
@@ -161,7 +162,7 @@ def same_token(expected: str, given: str | None) -> bool:
 
 
 def _login_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(get_settings().session_secret.get_secret_value(), salt=_LOGIN_SALT)
+    return URLSafeSerializer(get_session_secret(), salt=_LOGIN_SALT)
 
 
 def new_login_nonce() -> str:

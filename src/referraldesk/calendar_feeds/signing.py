@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from referraldesk.settings import get_settings
+from referraldesk.security.session_secret import get_session_secret
 
 
 def derived_key(purpose: str) -> bytes:
-    secret = get_settings().session_secret.get_secret_value().encode("utf-8")
+    secret = get_session_secret().encode("utf-8")
     return hmac.new(secret, f"referraldesk:{purpose}".encode(), hashlib.sha256).digest()
 
 

@@ -20,13 +20,14 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from redis import Redis
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from referraldesk.clock import now
 from referraldesk.errors import RateLimited
 from referraldesk.models import RateCounter
+from referraldesk.security.session_secret import get_session_secret
 from referraldesk.settings import get_settings
 
 
@@ -62,9 +63,19 @@ class RateLimit:
             )
         return count
 
+    def count(self, session: Session, client: str | None) -> int:
+        """How many times `client` was counted in the current window, counting nothing."""
+        window = int(now().timestamp()) // self.window_seconds
+        key = self._key(client, window)
+        redis_url = get_settings().redis_url
+        if redis_url:
+            return int(_redis_client(redis_url).get(f"referraldesk:rate:{key}") or 0)
+        stored = session.scalar(select(RateCounter.count).where(RateCounter.key == key))
+        return int(stored or 0)
+
     def _key(self, client: str | None, window: int) -> str:
         # Keyed by a salted hash: the counter table never holds a client's address.
-        salt = get_settings().session_secret.get_secret_value()
+        salt = get_session_secret()
         digest = hashlib.sha256(f"{salt}:{client or 'unknown'}".encode()).hexdigest()[:32]
         return f"{self.name}:{digest}:{window}"
 

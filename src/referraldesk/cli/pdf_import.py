@@ -1,7 +1,9 @@
 """`referraldesk import pdf`: PDF files, or a folder watched for them.
 
-Each file is taken in with its own transaction, so one bad file never undoes
-another, and the watched folder moves each file only after its commit.
+Each file is kept with its own transaction, so one bad file never undoes
+another; it is read (OCR included) after that commit, with no transaction open
+while OCR runs, and the watched folder moves each file once it is read. The
+file's name is printed here but never stored: fax names carry patients' names.
 """
 
 from __future__ import annotations
@@ -16,19 +18,23 @@ from referraldesk.audit.trail import Actor
 from referraldesk.cli.common import cli_session
 from referraldesk.intake.pdf import folder
 from referraldesk.intake.pdf.reading import looks_like_pdf
-from referraldesk.intake.pdf.service import receive_pdf
+from referraldesk.intake.pdf.service import read_stored_pdf, receive_pdf
+from referraldesk.intake.queue import get_message
 from referraldesk.models.intake import NEEDS_REVIEW
 
 
-def take_in_file(path: Path, actor: Actor) -> tuple[str, bool]:
+def take_in_file(path: Path, actor: Actor, *, door: str = "file") -> tuple[str, bool]:
     """One report line for the file, and whether it waits for review (read and kept)."""
     data = path.read_bytes()
     if not looks_like_pdf(data):
         # Refused before it is stored: the file itself stays, in failed/ when watched.
         return f"{path.name}: not taken in: it is not a PDF (no %PDF- header)", False
     with cli_session() as session:
-        outcome = receive_pdf(session, actor, data, sender=path.name)
-        status, message_id, summary = outcome.message.status, outcome.message.id, outcome.summary
+        message_id = receive_pdf(session, actor, data, door=door).id
+    read_stored_pdf(message_id)
+    with cli_session() as session:
+        message = get_message(session, message_id)
+        status, summary = message.status, message.reply
     line = f"{path.name}: {status}: {summary} (intake message {message_id})"
     return line, status == NEEDS_REVIEW
 
@@ -49,7 +55,7 @@ def watch_folder(directory: Path, actor: Actor) -> None:
         signal.signal(signum, lambda *_: stop.set())
 
     def take_in(path: Path) -> str:
-        line, ok = take_in_file(path, actor)
+        line, ok = take_in_file(path, actor, door="folder")
         typer.echo(line)
         return folder.DONE if ok else folder.FAILED
 

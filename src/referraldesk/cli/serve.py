@@ -15,6 +15,13 @@ def serve(
     now: str | None = typer.Option(
         None, "--now", help="Start the practice clock at this ISO 8601 instant and let it run."
     ),
+    keep_alive: int = typer.Option(
+        5,
+        "--timeout-keep-alive",
+        min=1,
+        help="Seconds an idle keep-alive connection stays open; set it above your load "
+        "balancer's idle timeout so the balancer never reuses a closed connection.",
+    ),
     in_process_worker: bool = typer.Option(
         True,
         "--worker/--no-worker",
@@ -39,6 +46,7 @@ def serve(
             port=port,
             log_level="warning",
             access_log=False,
+            timeout_keep_alive=keep_alive,
             # Rate limits count per client address; a forged X-Forwarded-For from an
             # untrusted peer would give every request a fresh allowance.
             proxy_headers=bool(settings.trusted_proxies),

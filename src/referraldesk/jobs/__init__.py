@@ -7,6 +7,7 @@ than retrying it forever.
 
 from referraldesk.jobs import (
     outreach_tasks,  # noqa: F401 - registers the periodic jobs
+    pdf_tasks,  # noqa: F401 - reads PDF referrals off the request
     retention_tasks,  # noqa: F401 - the nightly retention purge
     sweeper,  # noqa: F401 - re-queues work a killed worker lost
 )

@@ -25,7 +25,10 @@ FAILED = "failed"
 REPLAYED = "replayed"
 # A PDF or fax read by machine: waits for a coordinator to confirm or correct the fields.
 NEEDS_REVIEW = "needs_review"
-INTAKE_STATUSES = (PENDING, APPLIED, FAILED, REPLAYED, NEEDS_REVIEW)
+# A PDF kept and waiting for its reading job (text layer, OCR), which runs outside
+# the request that took it in.
+READING = "reading"
+INTAKE_STATUSES = (PENDING, APPLIED, FAILED, REPLAYED, NEEDS_REVIEW, READING)
 
 
 class IntakeMessage(IdMixin, Base):
@@ -44,7 +47,8 @@ class IntakeMessage(IdMixin, Base):
     # What we answered the sender (the HL7 ACK, the FHIR OperationOutcome, the row report).
     reply: Mapped[str | None] = mapped_column(Text)
     referral_id: Mapped[str | None] = mapped_column(ForeignKey("referrals.id"), index=True)
-    # Who sent it: "VFM_EHR|VALLEY FAMILY MEDICINE", a token name, a file name.
+    # Who sent it: "VFM_EHR|VALLEY FAMILY MEDICINE", a token name; never a file name
+    # (a fax's file name often carries the patient's name or date of birth).
     sender: Mapped[str | None] = mapped_column(String(200))
     # The sender's own id for the message: MSH-10, the placer id of a CSV row.
     control_id: Mapped[str | None] = mapped_column(String(100))

@@ -144,9 +144,13 @@ def _outcome(
         # Before the tool's savepoint: a failed attempt must still be counted.
         identity_limits.count_attempt(session, ctx, tool.name)
         args = _parse(tool, arguments)
+        identity_limits.refuse_locked_name(session, ctx, args)
         if tool.writes and key is not None:
-            return _idempotent(session, ctx, tool, args, key)
-        return _execute(session, ctx, tool, args)
+            outcome = _idempotent(session, ctx, tool, args, key)
+        else:
+            outcome = _execute(session, ctx, tool, args)
+        identity_limits.count_name_outcome(session, ctx, tool.name, args, outcome)
+        return outcome
     except DomainError as exc:
         return ToolOutcome.failure(error_of(exc))
 

@@ -23,7 +23,7 @@ from referraldesk.intake.hl7.framing import decode
 from referraldesk.intake.pdf import review
 from referraldesk.intake.pdf.fields import FIELDS
 from referraldesk.intake.pdf.reading import ocr_available
-from referraldesk.intake.pdf.service import receive_pdf
+from referraldesk.intake.pdf.service import queue_reading, receive_pdf
 from referraldesk.settings import get_settings
 
 router = APIRouter()
@@ -31,6 +31,8 @@ router = APIRouter()
 Viewing = Annotated[Viewer, Depends(require("intake"))]
 Acting = Annotated[Viewer, Depends(require("intake", "act"))]
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# An uploaded file served back: no script, no plugins, no requests, its own origin.
+DOCUMENT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 NOTICES = {"replayed": "Replayed: this is the new attempt.",
            "uploaded": "The file is kept. Check the fields read from it, correct any, then "
                        "take the referral in.",
@@ -92,14 +94,16 @@ def upload_csv(request: Request, session: DbSession, viewer: Acting,
 
 @router.post("/intake/pdf")
 def upload_pdf(session: DbSession, viewer: Acting, file: UploadFile) -> Response:
-    """Keep an uploaded PDF or fax and read its fields; the coordinator confirms them next."""
+    """Keep an uploaded PDF or fax; a job reads its fields, the coordinator confirms them next."""
     limit = get_settings().max_pdf_bytes
     content = file.file.read(limit + 1)
     if len(content) > limit:
-        raise InvalidArgument(f"{file.filename} is larger than {limit // 1024 // 1024} MB; "
+        raise InvalidArgument(f"the file is larger than {limit // 1024 // 1024} MB; "
                               "upload the referral pages only", field="file")
-    outcome = receive_pdf(session, viewer.actor, content, sender=file.filename or "upload.pdf")
-    return RedirectResponse(f"/admin/intake/{outcome.message.id}?done=uploaded", status_code=303)
+    # The file name is not kept: a fax's often carries the patient's name.
+    message = receive_pdf(session, viewer.actor, content, door="dashboard")
+    queue_reading(session, message.id)
+    return RedirectResponse(f"/admin/intake/{message.id}?done=uploaded", status_code=303)
 
 
 @router.get("/intake/{message_id}")
@@ -124,8 +128,13 @@ def document(message_id: str, session: DbSession, viewer: Viewing) -> Response:
                        field="message_id")
     trail.record(session, viewer.actor, "read", "intake_message", message.id,
                  reason="original PDF viewed")
+    # A download, never a page of this origin: a crafted PDF opened inline could run
+    # script with the dashboard's cookies. The sandbox CSP covers browsers that
+    # render it anyway.
     return Response(message.document, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{message.id}.pdf"',
+                    headers={"Content-Disposition": f'attachment; filename="{message.id}.pdf"',
+                             "Content-Security-Policy": DOCUMENT_CSP,
+                             "X-Content-Type-Options": "nosniff",
                              "Cache-Control": "no-store"})
 
 

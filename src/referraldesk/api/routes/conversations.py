@@ -16,6 +16,7 @@ from referraldesk.channels.ratelimit import RateLimit
 from referraldesk.conversation import runtime
 from referraldesk.errors import NotFound
 from referraldesk.models import Conversation, ConversationAnalysis, ToolCall, Turn
+from referraldesk.tools import identity_limits
 from referraldesk.settings import get_settings
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
@@ -74,9 +75,10 @@ class MessageIn(BaseModel):
 def start(body: StartIn, request: Request, session: DbSession) -> dict[str, Any]:
     """Start a web chat; returns its id and the agent's greeting."""
     start_limit().hit(session, client_address(request))
-    conversation, turn = runtime.start_conversation(
-        session, body.channel, language=body.language, caller_phone=body.caller_phone
-    )
+    with identity_limits.chat_from(client_address(request)):
+        conversation, turn = runtime.start_conversation(
+            session, body.channel, language=body.language, caller_phone=body.caller_phone
+        )
     return {"id": conversation.id, "turn": turn.public()}
 
 
@@ -87,7 +89,8 @@ def message(
     """One caller message; returns the agent's turn."""
     message_limit().hit(session, client_address(request))
     _require_chat(session, conversation_id)
-    turn = runtime.handle_message(session, conversation_id, body.text)
+    with identity_limits.chat_from(client_address(request)):
+        turn = runtime.handle_message(session, conversation_id, body.text)
     return {"turn": turn.public()}
 
 

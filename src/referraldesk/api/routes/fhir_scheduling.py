@@ -24,8 +24,8 @@ from referraldesk.audit.trail import Actor
 from referraldesk.errors import HTTP_STATUS, DomainError, InvalidArgument, NotFound
 from referraldesk.logging import get_logger
 from referraldesk.models import Location, Provider
+from referraldesk.scheduling.fhir import bodies, serving
 from referraldesk.scheduling.fhir import resources as views
-from referraldesk.scheduling.fhir import serving
 from referraldesk.scheduling.fhir.capability import capability_statement
 from referraldesk.scheduling.fhir.search import (
     SlotSearch,
@@ -212,10 +212,8 @@ async def update(
     raw = await request.body()
 
     def run() -> dict[str, Any]:
-        body = serving.parse_json(raw)
-        status = body.get("status")
-        reason = (body.get("cancelationReason") or {}).get("text")
-        return _change_status(session, actor, appointment_id, status, reason)
+        change = bodies.status_change_of_put(raw)
+        return _change_status(session, actor, appointment_id, change.status, change.reason)
 
     return _answer(session, run)
 
@@ -228,24 +226,14 @@ async def patch(
     raw = await request.body()
 
     def run() -> dict[str, Any]:
-        operations = serving.parse_json(b'{"ops": ' + (raw or b"null") + b"}")["ops"]
-        status = next(
-            (
-                op.get("value")
-                for op in operations or []
-                if isinstance(op, dict)
-                and op.get("path") == "/status"
-                and op.get("op") == "replace"
-            ),
-            None,
-        )
-        return _change_status(session, actor, appointment_id, status, None)
+        change = bodies.status_change_of_patch(raw)
+        return _change_status(session, actor, appointment_id, change.status, None)
 
     return _answer(session, run)
 
 
 def _change_status(
-    session: Session, actor: Actor, appointment_id: str, status: Any, reason: str | None
+    session: Session, actor: Actor, appointment_id: str, status: str | None, reason: str | None
 ) -> dict[str, Any]:
     if status == "cancelled":
         return views.appointment_view(serving.cancel(session, actor, appointment_id, reason))
@@ -282,7 +270,7 @@ def _conditional_match(session: Session, condition: str) -> JSONResponse | None:
                 "If-None-Exist takes identifier=<system>|<value>", field="If-None-Exist"
             ),
         )
-    found = serving.by_booking_ref(session, value.rsplit("|", 1)[-1])
+    found = serving.by_booking_ref(session, value.strip())
     return _fhir(views.appointment_view(found), 200) if found is not None else None
 
 
@@ -304,13 +292,8 @@ def _find_search(session: Session, request: Request, raw: bytes) -> SlotSearch:
     for key, value in request.query_params.multi_items():
         values.setdefault(key, []).append(value)
     if raw.strip():
-        body = serving.parse_json(raw)
-        for part in body.get("parameter") or []:
-            given = next((part[k] for k in part if k.startswith("value")), None)
-            if isinstance(given, dict):
-                given = given.get("reference") or given.get("code")
-            if given is not None:
-                values.setdefault(str(part.get("name")), []).append(str(given))
+        for name, given in bodies.find_parameters(raw).items():
+            values.setdefault(name, []).extend(given)
     zone = serving.practice_zone(session)
     starts = [f"ge{v}" for v in values.get("start", [])] + [f"le{v}" for v in values.get("end", [])]
     return SlotSearch(

@@ -1,10 +1,12 @@
 """PDF referrals over HTTP: `POST /api/referrals/pdf`, a file kept and read for review.
 
 The body is the PDF itself (`Content-Type: application/pdf`) or a form upload
-(`multipart/form-data`, field `file`). The answer is 202: the file is in the
-intake queue, `needs_review` with the fields read from it, or `failed` with why
-it could not be read; either way a coordinator confirms it before a referral
-exists. Anything that is not a PDF is refused (415 or 422) and not kept.
+(`multipart/form-data`, field `file`). The answer is 202 as soon as the file is
+kept: the entry is `reading`, and a job reads it (text layer, OCR) into
+`needs_review` with its fields, or `failed` with why; `GET /api/intake/{id}`
+shows which. A coordinator confirms it before a referral exists. Anything that
+is not a PDF is refused (415 or 422) and not kept. The upload's file name is
+neither kept nor repeated: fax file names carry patients' names.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from referraldesk.api import access
 from referraldesk.api.deps import DbSession, require_roles
 from referraldesk.audit.trail import Actor
 from referraldesk.errors import InvalidArgument
-from referraldesk.intake.pdf.service import receive_pdf
+from referraldesk.intake.pdf.service import queue_reading, receive_pdf
 from referraldesk.intake.pdf.views import message_view
 from referraldesk.settings import get_settings
 
@@ -40,11 +42,11 @@ class UnsupportedMediaType(JSONResponse):
         }}, status_code=415)
 
 
-async def pdf_upload(request: Request) -> tuple[bytes, str] | str:
-    """The file's bytes and name, or the content type we do not take."""
+async def pdf_upload(request: Request) -> bytes | str:
+    """The file's bytes, or the content type we do not take."""
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type == "application/pdf":
-        return await request.body(), "upload.pdf"
+        return await request.body()
     if content_type != "multipart/form-data":
         return content_type
     # The form's files are temporary files: closed when the block ends.
@@ -53,22 +55,22 @@ async def pdf_upload(request: Request) -> tuple[bytes, str] | str:
         if not isinstance(upload, UploadFile):
             raise InvalidArgument("the form has no file in its 'file' field; attach the PDF "
                                   "there", field="file")
-        return await upload.read(), upload.filename or "upload.pdf"
+        return await upload.read()
 
 
 @router.post(PDF_PATH, status_code=202)
 def intake_pdf(
     actor: Sender, session: DbSession,
-    upload: Annotated[tuple[bytes, str] | str, Depends(pdf_upload)],
+    upload: Annotated[bytes | str, Depends(pdf_upload)],
 ) -> JSONResponse:
-    """Keep a PDF referral in the intake queue and read its fields for a coordinator."""
-    # A sync route on purpose: OCR takes seconds, and must not hold the event loop.
+    """Keep a PDF referral in the intake queue; a job reads its fields for a coordinator."""
     if isinstance(upload, str):
         return UnsupportedMediaType(upload)
-    data, filename = upload
     limit = get_settings().max_pdf_bytes
-    if len(data) > limit:
-        raise InvalidArgument(f"{filename} is larger than {limit} bytes; send the referral "
+    if len(upload) > limit:
+        raise InvalidArgument(f"the file is larger than {limit} bytes; send the referral "
                               "pages only", field="file")
-    outcome = receive_pdf(session, actor, data, sender=f"{actor.name} {filename}")
-    return JSONResponse(message_view(outcome.message), status_code=202)
+    message = receive_pdf(session, actor, upload, door="api")
+    # Read after the commit, in a job: OCR must not hold this transaction open.
+    queue_reading(session, message.id)
+    return JSONResponse(message_view(message), status_code=202)

@@ -9,12 +9,14 @@ at the front, and the chart notes behind it would cost seconds a page.
 from __future__ import annotations
 
 import io
+import math
 import os
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from referraldesk.errors import InvalidArgument
+from referraldesk.settings import get_settings
 
 PDF_MAGIC = b"%PDF-"
 # A fax is 200 dpi ("fine" mode): rendering finer adds pixels, not detail, and
@@ -22,6 +24,12 @@ PDF_MAGIC = b"%PDF-"
 OCR_DPI = 200
 OCR_LANGUAGES = "eng+spa"
 MAX_OCR_PAGES = 4
+# Only the first pages' text layers are read: a 10 MB file may hold thousands of
+# pages, and the referral form is at the front.
+MAX_TEXT_PAGES = 50
+# The largest page the PDF format allows (200 inches a side); beyond it a page is
+# a trap, not a referral form.
+MAX_PAGE_POINTS = 14_400
 # Fewer letters than this on a page means it is a picture of a page (a scan).
 MIN_TEXT_LAYER_CHARS = 40
 TEXT_LAYER = "text"
@@ -55,30 +63,32 @@ def ocr_available() -> bool:
 
 
 def read_pdf(data: bytes) -> ReadPdf:
-    """Read every page's text layer; OCR the first pages that have none.
+    """Read the first pages' text layers; OCR the first pages that have none.
 
-    Raises UnreadablePdf naming what is wrong and what to do.
+    Runs without any database session: OCR takes seconds a page, and nothing may
+    wait on it. Raises UnreadablePdf naming what is wrong and what to do.
     """
-    texts = _text_layers(data)
+    texts, page_count = _text_layers(data)
     scanned = [number for number, text in enumerate(texts)
                if len(text.strip()) < MIN_TEXT_LAYER_CHARS][:MAX_OCR_PAGES]
     if not scanned:
-        return ReadPdf("\n".join(texts), TEXT_LAYER, len(texts))
+        return ReadPdf("\n".join(texts), TEXT_LAYER, page_count)
     if not ocr_available():
         raise UnreadablePdf(
             f"page {scanned[0] + 1} has no text layer (a scanned fax), and Tesseract OCR is not "
             "installed here; install it (apt-get install tesseract-ocr tesseract-ocr-spa), then "
-            "replay this message, or type the fields in", field="document")
+            "send the file again, or type the fields in", field="document")
     confidences = []
     for number, (text, confidence) in zip(scanned, _ocr_pages(data, scanned), strict=True):
         texts[number] = text
         confidences.append(confidence)
     read_by = OCR if len(scanned) == len(texts) else f"{TEXT_LAYER}+{OCR}"
-    return ReadPdf("\n".join(texts), read_by, len(texts), [n + 1 for n in scanned],
+    return ReadPdf("\n".join(texts), read_by, page_count, [n + 1 for n in scanned],
                    round(sum(confidences) / len(confidences), 3))
 
 
-def _text_layers(data: bytes) -> list[str]:
+def _text_layers(data: bytes) -> tuple[list[str], int]:
+    """The text of the first MAX_TEXT_PAGES pages, and how many pages the file has."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -87,7 +97,9 @@ def _text_layers(data: bytes) -> list[str]:
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadablePdf("the PDF is password-protected; ask the sender for a copy "
                                 "without a password", field="document")
-        return [page.extract_text() or "" for page in reader.pages]
+        pages = reader.pages
+        return [pages[number].extract_text() or ""
+                for number in range(min(len(pages), MAX_TEXT_PAGES))], len(pages)
     except UnreadablePdf:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -97,26 +109,71 @@ def _text_layers(data: bytes) -> list[str]:
                             field="document") from exc
 
 
+def render_scale(width_points: float, height_points: float, max_pixels: int) -> float:
+    """Pixels per point for OCR: a fax's 200 dpi, less when the page would pass `max_pixels`.
+
+    Raises UnreadablePdf for a page with no area or larger than the PDF format allows.
+    """
+    if not (0 < width_points <= MAX_PAGE_POINTS and 0 < height_points <= MAX_PAGE_POINTS):
+        raise UnreadablePdf(
+            f"a page measures {width_points:.0f} x {height_points:.0f} points, outside 1 to "
+            f"{MAX_PAGE_POINTS} a side; it is not a page that can be read: ask the sender for "
+            "the referral on ordinary pages, or type the fields in", field="document")
+    scale = min(OCR_DPI / 72, math.sqrt(max_pixels / (width_points * height_points)))
+    # pdfium rounds each side up to a whole pixel: step down until that still fits.
+    while math.ceil(width_points * scale) * math.ceil(height_points * scale) > max_pixels:
+        scale *= 0.995
+    return scale
+
+
 def _ocr_pages(data: bytes, numbers: list[int]) -> list[tuple[str, float]]:
     import pypdfium2  # type: ignore[import-untyped]  # ships no type hints
 
-    document = pypdfium2.PdfDocument(data)
+    settings = get_settings()
     try:
-        return [_ocr_image(document[number].render(scale=OCR_DPI / 72, grayscale=True)
-                           .to_pil()) for number in numbers]
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        raise UnreadablePdf("the PDF's pages cannot be rendered for OCR; it may be damaged: "
+                            "ask the sender to send it again", field="document") from exc
+    try:
+        return [_ocr_page(document[number], number, settings.ocr_max_page_pixels,
+                          settings.ocr_page_timeout_seconds) for number in numbers]
     finally:
         document.close()
 
 
-def _ocr_image(image: object) -> tuple[str, float]:
+def _ocr_page(page: object, number: int, max_pixels: int,
+              timeout_seconds: float) -> tuple[str, float]:
+    width, height = page.get_size()  # type: ignore[attr-defined]
+    scale = render_scale(width, height, max_pixels)
+    image = page.render(scale=scale, grayscale=True).to_pil()  # type: ignore[attr-defined]
+    try:
+        return _ocr_image(image, timeout_seconds)
+    except OcrTimeout as exc:
+        raise UnreadablePdf(
+            f"OCR of page {number + 1} took longer than {timeout_seconds:g} seconds and was "
+            "stopped; type the fields in from the PDF", field="document") from exc
+
+
+class OcrTimeout(Exception):
+    """Tesseract ran past its time on a page and was killed."""
+
+
+def _ocr_image(image: object, timeout_seconds: float) -> tuple[str, float]:
     """One page's text row by row, and Tesseract's mean word confidence (0..1)."""
     import pytesseract  # type: ignore[import-untyped]  # ships no type hints
 
     # Tesseract's OpenMP threads fight each other on a busy machine: one thread a
     # page measured twice as fast as the default on two shared cores.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    data = pytesseract.image_to_data(image, lang=OCR_LANGUAGES,
-                                     output_type=pytesseract.Output.DICT)
+    try:
+        data = pytesseract.image_to_data(image, lang=OCR_LANGUAGES, timeout=timeout_seconds,
+                                         output_type=pytesseract.Output.DICT)
+    except RuntimeError as exc:
+        # pytesseract kills Tesseract at the timeout and says so only in the message.
+        if str(exc) == "Tesseract process timeout":
+            raise OcrTimeout() from exc
+        raise
     lines: dict[tuple[int, int, int], _Line] = {}
     confidences: list[float] = []
     for index, word in enumerate(data["text"]):

@@ -1,8 +1,11 @@
-"""A PDF referral taken in: kept whole, read, and left for a coordinator to confirm.
+"""A PDF referral taken in: kept whole at once, read afterwards, left for a coordinator.
 
-`receive_pdf` stores the file byte for byte before reading it, so a damaged
-file, a scanned fax on a machine without Tesseract, or a bug while reading
-still leaves it in the intake queue (status failed, with why). A file that reads
+`receive_pdf` stores the file byte for byte (status `reading`) in the door's
+short transaction; `read_stored_pdf` reads it later, in a job or after the
+command's commit. Reading a scan takes seconds a page, so it runs with no
+transaction open: one to fetch the file, one to store what was read. Whatever
+goes wrong while reading (a damaged file, no Tesseract, a page OCR gave up on,
+a bug) leaves the file in the queue as `failed`, with why. A file that reads
 waits as `needs_review` with the fields found and a confidence for each; no
 referral exists until `review.confirm` is called.
 """
@@ -14,50 +17,115 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
+from referraldesk.db.session import session_scope
 from referraldesk.errors import DomainError, InvalidArgument
-from referraldesk.intake.facts import SpecialtyHints
+from referraldesk.intake.facts import INTERNAL, INVALID, Problem, SpecialtyHints
 from referraldesk.intake.pdf.fields import BY_SHAPE, Extraction, extract
 from referraldesk.intake.pdf.reading import OCR, ReadPdf, looks_like_pdf, read_pdf
 from referraldesk.intake.pdf.values import UNSURE
-from referraldesk.intake.queue import Outcome, attempt, record, settle_failed
+from referraldesk.intake.queue import attempt, record, settle_failed
 from referraldesk.intake.specialties import resolve_specialty
 from referraldesk.logging import get_logger
 from referraldesk.models import Specialty
-from referraldesk.models.intake import NEEDS_REVIEW, IntakeMessage
+from referraldesk.models.intake import NEEDS_REVIEW, READING, IntakeMessage
 from referraldesk.patients.service import resolve_plan
 
 log = get_logger(__name__)
 
 CONTENT_TYPE = "application/pdf"
 CHANNEL = "pdf"
+READER = Actor(name="system:pdf_reader", role="system")
+# The doors a PDF comes in by, as `sender` names them (with the actor, never the file).
+DOORS = ("api", "dashboard", "file", "folder")
 
 
-def receive_pdf(session: Session, actor: Actor, data: bytes, *, sender: str) -> Outcome:
-    """Keep the PDF in the intake queue and read its fields; raises InvalidArgument for non-PDFs."""
+def receive_pdf(session: Session, actor: Actor, data: bytes, *, door: str) -> IntakeMessage:
+    """Keep the PDF in the intake queue to be read; raises InvalidArgument for non-PDFs.
+
+    The upload's file name is not kept or repeated: fax servers name files after
+    the patient ("GARCIA_MARIA_1988-03-14.pdf").
+    """
+    if door not in DOORS:
+        raise InvalidArgument(f"door {door!r} is not one of {', '.join(DOORS)}", field="door")
     if not data.strip():
-        raise InvalidArgument(f"{sender} is empty; send the PDF file", field="file")
+        raise InvalidArgument("the file is empty; send the PDF file", field="file")
     if not looks_like_pdf(data):
-        raise InvalidArgument(f"{sender} is not a PDF (it does not start with %PDF-); send the "
+        raise InvalidArgument("the file is not a PDF (it does not start with %PDF-); send the "
                               "referral as a PDF file", field="file")
-    message = record(session, actor, CHANNEL, "", CONTENT_TYPE, sender=sender)
+    message = record(session, actor, CHANNEL, "", CONTENT_TYPE, sender=f"{actor.name} ({door})")
     message.document = data
+    message.status = READING
+    message.extracted = {"fields": Extraction().as_json(), "read_by": None}
     session.flush()
-    result = attempt(session, message, lambda: read_pdf(data))
-    if isinstance(result, list):
-        reply = "; ".join(str(problem) for problem in result)
-        message.extracted = {"fields": Extraction().as_json(), "read_by": None}
-        settle_failed(message, result, reply)
-        return Outcome(message, applied=False, reply=reply, summary=reply, problems=result)
-    extraction = resolved(session, extract(result.text), result)
-    message.body = result.text
-    message.extracted = _extracted_json(extraction, result)
+    return message
+
+
+def queue_reading(session: Session, message_id: str) -> None:
+    """Read the stored PDF in a job once `session` commits (the HTTP doors)."""
+    from referraldesk.jobs.app import queue_after_commit
+    from referraldesk.jobs.pdf_tasks import read_pdf_message
+
+    queue_after_commit(session, read_pdf_message, message_id)
+
+
+def read_stored_pdf(message_id: str) -> str | None:
+    """Read a kept PDF and store its fields; the entry's new status (None: nothing to do).
+
+    Safe to run twice: only an entry still `reading` is read, and only the first
+    run to finish stores its result.
+    """
+    with session_scope() as session:
+        message = session.get(IntakeMessage, message_id)
+        if message is None or message.status != READING or message.document is None:
+            return None
+        data = message.document
+    # No transaction is open here: OCR may take a minute and must block no one.
+    result = _read(message_id, data)
+    with session_scope() as session:
+        message = session.get(IntakeMessage, message_id, with_for_update=True)
+        if message is None or message.status != READING:
+            return None
+        _store(session, message, result)
+        trail.record(session, READER, "update", "intake_message", message.id,
+                     reason=f"PDF read: {message.status}")
+        return message.status
+
+
+def _read(message_id: str, data: bytes) -> ReadPdf | list[Problem]:
+    try:
+        return read_pdf(data)
+    except DomainError as exc:
+        return [Problem(exc.field or "document", exc.message, INVALID)]
+    except Exception as exc:  # protects the queue: a bug in a reader still leaves the file kept
+        # No traceback: its messages may quote the file's text.
+        log.error("intake_pdf_read_error", intake_message_id=message_id,
+                  error=type(exc).__name__)
+        return [Problem("document", f"internal error ({type(exc).__name__}) while reading the "
+                                    "PDF; it is kept: type the fields in", INTERNAL)]
+
+
+def _store(session: Session, message: IntakeMessage, read: ReadPdf | list[Problem]) -> None:
+    if isinstance(read, list):
+        _fail(message, read)
+        return
+    text = read
+    extraction = attempt(session, message, lambda: resolved(session, extract(text.text), text))
+    if isinstance(extraction, list):
+        _fail(message, extraction)
+        return
+    message.body = read.text
+    message.extracted = _extracted_json(extraction, read)
     message.control_id = extraction.fields["placer_id"].value[:100] or None
-    message.status = NEEDS_REVIEW
+    message.status, message.error = NEEDS_REVIEW, None
     message.reply = summary_of(message)
-    log.info("intake_pdf_read", intake_message_id=message.id, read_by=result.read_by,
-             pages=result.pages, found=_found_count(extraction))
-    return Outcome(message, applied=False, reply=message.reply, summary=message.reply)
+    log.info("intake_pdf_read", intake_message_id=message.id, read_by=read.read_by,
+             pages=read.pages, found=_found_count(extraction))
+
+
+def _fail(message: IntakeMessage, problems: list[Problem]) -> None:
+    settle_failed(message, problems, "; ".join(str(problem) for problem in problems))
 
 
 def resolved(session: Session, extraction: Extraction, read: ReadPdf) -> Extraction:

@@ -19,19 +19,22 @@ from typing import Any
 
 from referraldesk.errors import InvalidArgument
 from referraldesk.models import Appointment, Location, Provider
+
+# Re-exported: clients of this server build their identifiers from it.
+from referraldesk.scheduling.fhir.booking_refs import BOOKING_REF_SYSTEM as BOOKING_REF_SYSTEM
+from referraldesk.scheduling.fhir.booking_refs import from_key
 from referraldesk.scheduling.slots import Slot
 
 Resource = dict[str, Any]
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 LOCATION_SYSTEM = "urn:referraldesk:location"
-# The booking system's own id for an appointment: makes a retried $book harmless.
-BOOKING_REF_SYSTEM = "urn:referraldesk:booking-ref"
 NUCC_SYSTEM = "http://nucc.org/provider-taxonomy"
 SPECIALTY_SYSTEM = "urn:referraldesk:specialty"
 
 _SITE_PART = 16
 _SLOT_TIME = "%Y%m%dT%H%M"
+_SLOT_YEARS = (2000, 2999)
 _SCHEDULE_ID = re.compile(r"^([0-9a-f]{32})-([0-9a-f]{16})$")
 _SLOT_ID = re.compile(r"^([0-9a-f]{32})-([0-9a-f]{16})-(\d{8}T\d{4})$")
 
@@ -78,7 +81,17 @@ def parse_fhir_slot_id(text: str) -> SlotRef:
             f"Slot id {text!r} is not one of ours; take ids from GET /fhir/Slot",
             field="slot",
         )
-    start = datetime.strptime(match.group(3), _SLOT_TIME).replace(tzinfo=UTC)
+    try:
+        start = datetime.strptime(match.group(3), _SLOT_TIME).replace(tzinfo=UTC)
+    except ValueError:
+        start = None
+    # Years at the ends of the calendar overflow when moved into a local zone.
+    if start is None or not _SLOT_YEARS[0] <= start.year <= _SLOT_YEARS[1]:
+        raise InvalidArgument(
+            f"Slot id {text!r} names no real time (YYYYMMDDTHHMM in UTC); take ids from "
+            "GET /fhir/Slot",
+            field="slot",
+        )
     return SlotRef(ScheduleRef(match.group(1), match.group(2)), start)
 
 
@@ -207,8 +220,8 @@ def busy_slot_view(appointment: Appointment) -> Resource:
 
 def appointment_view(appointment: Appointment) -> Resource:
     """The appointment with its patient as a reference only: the reader books, it does
-    not browse our patients. On this side `external_id` holds the booking system's
-    own reference (BOOKING_REF_SYSTEM), so a retried booking finds its first try."""
+    not browse our patients. The identifier is the booking system's own reference
+    (booking_refs), shown only for appointments booked through this server."""
     view: Resource = {
         "resourceType": "Appointment",
         "id": appointment.id,
@@ -229,8 +242,9 @@ def appointment_view(appointment: Appointment) -> Resource:
             {"actor": _actors(appointment.provider, appointment.location)[1], "status": "accepted"},
         ],
     }
-    if appointment.external_id:
-        view["identifier"] = [{"system": BOOKING_REF_SYSTEM, "value": appointment.external_id}]
+    booking_ref = from_key(appointment.external_id)
+    if booking_ref is not None:
+        view["identifier"] = [{"system": booking_ref.system, "value": booking_ref.value}]
     if appointment.cancel_reason and appointment.status == "cancelled":
         view["cancelationReason"] = {"text": appointment.cancel_reason}
     return view

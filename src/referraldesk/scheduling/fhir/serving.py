@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from referraldesk.audit.trail import Actor
-from referraldesk.errors import InvalidArgument, NotFound
+from referraldesk.errors import Conflict, InvalidArgument, NotFound
 from referraldesk.models import BOOKED, Appointment, Location, Practice, Provider
 from referraldesk.scheduling import booking
+from referraldesk.scheduling.fhir import booking_refs
 from referraldesk.scheduling.fhir import resources as views
 from referraldesk.scheduling.fhir.patients import patient_for_booking
 from referraldesk.scheduling.fhir.search import SlotSearch, TimeBounds
@@ -28,6 +29,8 @@ from referraldesk.scheduling.policy import booking_rules
 from referraldesk.scheduling.slots import Slot, SlotQuery, find_slots
 
 Resource = dict[str, Any]
+# The channel of appointments the HL7 SIU feed books (intake.siu_apply.CHANNEL).
+SIU_CHANNEL = "hl7_siu"
 
 
 def practice_zone(session: Session) -> ZoneInfo:
@@ -171,13 +174,14 @@ def proposals(session: Session, search: SlotSearch) -> list[Resource]:
 def book(session: Session, actor: Actor, body: Resource) -> tuple[Appointment, bool]:
     """$book or create: book the Appointment's slot; returns (appointment, created).
 
-    An Appointment whose booking reference (BOOKING_REF_SYSTEM identifier) is on
-    file already comes back as it is, so a client may safely retry after a timeout.
+    An Appointment whose booking reference (BOOKING_REF_SYSTEM identifier) this
+    server booked already comes back as it is, so a client may safely retry after a
+    timeout.
     """
     resource = appointment_from(body)
-    booking_ref = _booking_ref(resource)
-    if booking_ref:
-        existing = by_booking_ref(session, booking_ref)
+    booking_ref = booking_refs.from_identifiers(resource.get("identifier") or [])
+    if booking_ref is not None:
+        existing = booking_refs.find(session, booking_ref)
         if existing is not None:
             return existing, False
     provider_id, location_id, start = _target(session, resource)
@@ -187,11 +191,11 @@ def book(session: Session, actor: Actor, body: Resource) -> tuple[Appointment, b
         provider_id=provider_id,
         start=start,
         location_id=location_id,
-        channel="integration",
+        channel=booking_refs.FHIR_CHANNEL,
         notes=(resource.get("comment") or None),
     )
     appointment = booking.book(session, actor, request)
-    appointment.external_id = booking_ref
+    appointment.external_id = booking_ref.key if booking_ref else None
     session.flush()
     return appointment, True
 
@@ -199,13 +203,23 @@ def book(session: Session, actor: Actor, body: Resource) -> tuple[Appointment, b
 def cancel(session: Session, actor: Actor, appointment_id: str, reason: str | None) -> Appointment:
     """Cancel; cancelling a cancelled appointment again answers it as it is (retries)."""
     appointment = booking.get_appointment(session, appointment_id)
+    if appointment.channel == SIU_CHANNEL:
+        # The practice-management system owns its bookings; a change made here would
+        # be overwritten by its next message and never reach its schedule.
+        raise Conflict(
+            f"appointment {appointment.id} belongs to the practice's schedule feed (HL7 SIU); "
+            "cancel it in the practice-management system",
+            field="Appointment.id",
+        )
     if appointment.status == "cancelled":
         return appointment
     return booking.cancel(session, actor, appointment_id, reason or "cancelled via FHIR")
 
 
-def by_booking_ref(session: Session, booking_ref: str) -> Appointment | None:
-    return session.scalar(select(Appointment).where(Appointment.external_id == booking_ref))
+def by_booking_ref(session: Session, token: str) -> Appointment | None:
+    """The appointment this server booked under a `system|value` token, if any."""
+    ref = booking_refs.from_token(token)
+    return booking_refs.find(session, ref) if ref is not None else None
 
 
 def search_appointments(
@@ -213,7 +227,12 @@ def search_appointments(
 ) -> list[Appointment]:
     stmt = select(Appointment)
     if identifier:
-        stmt = stmt.where(Appointment.external_id == identifier.rsplit("|", 1)[-1])
+        ref = booking_refs.from_token(identifier)
+        if ref is None:
+            return []
+        stmt = stmt.where(
+            Appointment.external_id == ref.key, Appointment.channel == booking_refs.FHIR_CHANNEL
+        )
     if status:
         stmt = stmt.where(Appointment.status == ("no_show" if status == "noshow" else status))
     if practitioner:
@@ -227,7 +246,7 @@ def appointment_from(body: Resource) -> Resource:
     if body.get("resourceType") == "Parameters":
         given = [
             part.get("resource")
-            for part in body.get("parameter") or []
+            for part in parameter_parts(body)
             if part.get("name") == "appointment"
         ]
         if not given or not isinstance(given[0], dict):
@@ -253,11 +272,18 @@ def appointment_from(body: Resource) -> Resource:
     return resource
 
 
-def _booking_ref(resource: Resource) -> str | None:
-    for identifier in resource.get("identifier") or []:
-        if identifier.get("system") == views.BOOKING_REF_SYSTEM and identifier.get("value"):
-            return str(identifier["value"])[:128]
-    return None
+def parameter_parts(body: Resource) -> list[Resource]:
+    """Parameters.parameter, checked to be a list of objects before anything reads it."""
+    parts = body.get("parameter")
+    if parts is None:
+        return []
+    if not isinstance(parts, list) or not all(isinstance(part, dict) for part in parts):
+        raise InvalidArgument(
+            "Parameters.parameter must be a list of objects, each with a name and a value[x] "
+            "or resource",
+            field="Parameters.parameter",
+        )
+    return parts
 
 
 def _target(session: Session, resource: Resource) -> tuple[str, str, datetime]:
