@@ -120,9 +120,35 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+# The wait a 429 names (HTTP Retry-After, in seconds) when the refusal does not know
+# when its limit's window ends.
+DEFAULT_RETRY_AFTER_SECONDS = 60
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
     retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        hint: str | None = None,
+        retry_after_seconds: int = DEFAULT_RETRY_AFTER_SECONDS,
+    ):
+        super().__init__(message, field=field, hint=hint)
+        # At least a second: "Retry-After: 0" would invite the client straight back.
+        self.retry_after_seconds = max(1, int(retry_after_seconds))
+
+
+def retry_after_headers(status: int, exc: DomainError | None = None) -> dict[str, str]:
+    """The Retry-After header (seconds) a 429 answer carries; none for other statuses."""
+    if status != 429:
+        return {}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after_seconds)}
+    return {"Retry-After": str(DEFAULT_RETRY_AFTER_SECONDS)}
 
 
 class Unavailable(DomainError):

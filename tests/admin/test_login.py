@@ -90,6 +90,9 @@ def test_it_slows_down_someone_guessing_passwords(anonymous: TestClient) -> None
 
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
+    refused = _sign_in(anonymous, email("admin"), "one more guess")  # type: ignore[attr-defined]
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
 
 
 def test_the_session_cookie_is_http_only_and_same_site_lax(anonymous: TestClient) -> None:

@@ -18,7 +18,7 @@ from tests.intake_pdf.documents import (
     scanned_pdf,
 )
 
-from referraldesk.intake.pdf.service import receive_pdf
+from referraldesk.intake.pdf.service import read_stored_pdf, receive_pdf
 from referraldesk.models.intake import NEEDS_REVIEW
 
 
@@ -29,7 +29,10 @@ def _measure(db: Session, scanned: bool, count: int) -> tuple[dict[str, float], 
         data = digital_pdf(case)
         if scanned:
             data = scanned_pdf(data, seed=index)
-        message = receive_pdf(db, INTEGRATION, data, sender=f"case-{index}.pdf").message
+        message = receive_pdf(db, INTEGRATION, data, door="file")
+        db.commit()
+        read_stored_pdf(message.id)
+        db.refresh(message)
         assert message.status == NEEDS_REVIEW
         fields = message.extracted["fields"]
         hits = field_hits(case, fields)

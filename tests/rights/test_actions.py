@@ -175,3 +175,25 @@ def test_the_recording_notice_is_stored_per_conversation(
 
     assert notice.played_at == datetime.fromisoformat("2026-03-09T16:00:00+00:00")
     assert (notice.conversation_id, notice.language) == (history.conversation_id, "es")
+
+
+def test_the_export_leaves_out_every_look_up_hash(sqlite_world: tuple[Engine, History]) -> None:
+    engine, history = sqlite_world
+
+    with session_factory(engine)() as session:
+        data = export_patient(session, STAFF, history.patient_id, reason="access request")
+        pdf = export_pdf(data, "Sequoia Valley")
+
+    keys = set(_all_keys(data))
+    assert not {key for key in keys if key.endswith("_index")}
+    assert "name_key" not in keys
+    assert {"given_names", "dob", "e164", "caller_phone"} <= keys
+    assert pdf.startswith(b"%PDF-")
+
+
+def _all_keys(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [key for key, item in value.items() for key in [key, *_all_keys(item)]]
+    if isinstance(value, list):
+        return [key for item in value for key in _all_keys(item)]
+    return []

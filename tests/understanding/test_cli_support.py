@@ -45,7 +45,7 @@ def test_it_answers_each_batch_line_in_order_and_reports_bad_lines() -> None:
                 "awaiting": "dob",
             }
         ),
-        "not json",
+        '{"text": "unfinished',
         json.dumps({"lang": "en"}),
         "",
         json.dumps({"text": "sí", "now": "2026-03-04T10:00:00-08:00"}),
@@ -62,3 +62,15 @@ def test_it_answers_each_batch_line_in_order_and_reports_bad_lines() -> None:
 
 def test_it_defaults_now_to_the_current_time() -> None:
     assert understand_json("hoy", "es")["dates"]
+
+
+def test_a_batch_takes_plain_lines_with_the_commands_options() -> None:
+    lines = ["12/31/68\n", "\n", "mañana\n", '{"text": "yes", "lang": "en"}\n']
+
+    results = list(understand_batch(lines, "es", "2026-03-04T10:00:00-08:00", "dob"))
+
+    assert [result.get("error") for result in results] == [None, None, None]
+    assert results[0]["dob"] == "1968-12-31"
+    assert results[1]["dates"] == ["2026-03-05"]
+    assert results[2]["language"] == "en"
+    assert results[2]["yes_no"] is True

@@ -71,3 +71,39 @@ def test_an_unknown_transport_is_refused(engine: Engine) -> None:
 
     assert result.exit_code == 2
     assert "carrier-pigeon" in result.output
+
+
+@pytest.mark.parametrize(
+    ("configured", "flag", "expected"),
+    [
+        ("streaming", None, "streaming"),
+        ("turn_based", None, "turn"),
+        ("streaming", "turn", "turn"),
+    ],
+)
+def test_the_transport_is_the_practices_unless_the_flag_names_one(
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    configured: str,
+    flag: str | None,
+    expected: str,
+) -> None:
+    from types import SimpleNamespace
+
+    from referraldesk.practice import policy
+    from referraldesk.voice import simulated_call
+
+    used: list[str] = []
+
+    class RecordingCall(simulated_call.SimulatedCall):
+        def __init__(self, *args: object, transport: str, **kwargs: object) -> None:
+            used.append(transport)
+            super().__init__(*args, transport=transport, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(policy, "current_policy", lambda _: SimpleNamespace(
+        voice_transport=configured))
+    monkeypatch.setattr(simulated_call, "SimulatedCall", RecordingCall)
+
+    run(*(["--transport", flag] if flag else []), lines="bye\n")
+
+    assert used == [expected]

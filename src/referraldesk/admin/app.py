@@ -21,7 +21,7 @@ from referraldesk.admin import pages
 from referraldesk.admin.deps import ROOT_APP
 from referraldesk.admin.rendering import SECURITY_HEADERS, render
 from referraldesk.auth.sessions import SessionEnded
-from referraldesk.errors import HTTP_STATUS, DomainError, Forbidden
+from referraldesk.errors import HTTP_STATUS, DomainError, Forbidden, retry_after_headers
 
 PREFIX = "/admin"
 
@@ -84,7 +84,9 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         status = HTTP_STATUS.get(exc.code, 400)
-        return _error_page(request, status, "That did not work", exc.message, exc.field)
+        page = _error_page(request, status, "That did not work", exc.message, exc.field)
+        page.headers.update(retry_after_headers(status, exc))
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:

@@ -18,7 +18,7 @@ from referraldesk.api.overload import install_overload_handlers
 from referraldesk.api.routes.intake_pdf import PDF_UPLOAD_PATHS
 from referraldesk.api.security_headers import SecurityHeaders
 from referraldesk.db.session import get_engine, session_factory
-from referraldesk.errors import HTTP_STATUS, DomainError
+from referraldesk.errors import HTTP_STATUS, DomainError, retry_after_headers
 from referraldesk.logging import get_logger
 from referraldesk.settings import get_settings
 
@@ -67,7 +67,9 @@ def healthz(request: Request) -> JSONResponse:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"error": exc.as_dict()}, status_code=HTTP_STATUS.get(exc.code, 400))
+        status = HTTP_STATUS.get(exc.code, 400)
+        return JSONResponse({"error": exc.as_dict()}, status_code=status,
+                            headers=retry_after_headers(status, exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

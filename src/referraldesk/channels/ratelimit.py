@@ -59,9 +59,15 @@ class RateLimit:
             wait = (window + 1) * self.window_seconds - int(current.timestamp())
             raise RateLimited(
                 f"too many {self.counted}: the limit is {self.limit} per "
-                f"{self.window_seconds // 60} minutes; try again in {wait} seconds"
+                f"{self.window_seconds // 60} minutes; try again in {wait} seconds",
+                retry_after_seconds=wait,
             )
         return count
+
+    def seconds_left(self) -> int:
+        """Seconds until the current window ends and every client's count starts again."""
+        current = int(now().timestamp())
+        return (current // self.window_seconds + 1) * self.window_seconds - current
 
     def count(self, session: Session, client: str | None) -> int:
         """How many times `client` was counted in the current window, counting nothing."""

@@ -13,7 +13,9 @@ analytics_app = typer.Typer(help="Post-conversation analytics.", no_args_is_help
 
 @analytics_app.command("rerun")
 def rerun(
-    since: str | None = typer.Option(None, help="Only conversations started on or after this date (YYYY-MM-DD)."),
+    since: str | None = typer.Option(
+        None, help="Only conversations started on or after this date (YYYY-MM-DD)."
+    ),
     analyzer: str | None = typer.Option(
         None, help="embedded or llm (default: REFERRALDESK_ANALYZER, else embedded)."
     ),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from referraldesk.audit import trail
 from referraldesk.cli.common import cli_session
 
 audit_app = typer.Typer(help="The HIPAA audit trail.", no_args_is_help=True)
@@ -13,6 +12,8 @@ audit_app = typer.Typer(help="The HIPAA audit trail.", no_args_is_help=True)
 @audit_app.command("verify")
 def verify() -> None:
     """Check every record's hash and its link to the one before; exit 1 on any break."""
+    from referraldesk.audit import trail
+
     with cli_session() as session:
         problems = list(trail.verify(session))
         count = session.query(trail.AuditEvent).count()

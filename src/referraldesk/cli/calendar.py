@@ -6,13 +6,7 @@ from typing import Annotated
 
 import typer
 
-from referraldesk.audit.trail import Actor
-from referraldesk.calendar_feeds.confirmation import confirmation_url
-from referraldesk.calendar_feeds.tokens import feed_url
-from referraldesk.cli.common import cli_session
-from referraldesk.scheduling.booking import get_appointment
-
-CLI_ACTOR = Actor(name="staff:cli", role="admin")
+from referraldesk.cli.common import cli_actor, cli_session
 
 calendar_app = typer.Typer(help="iCalendar feeds of providers' schedules and bookings.",
                            no_args_is_help=True)
@@ -20,21 +14,27 @@ calendar_app = typer.Typer(help="iCalendar feeds of providers' schedules and boo
 
 @calendar_app.command("feed-url")
 def feed_url_command(
-    provider_id: Annotated[str, typer.Argument(help="The provider's id.")],
+    provider_id: Annotated[str, typer.Argument(metavar="PROVIDER_ID", help="The provider's id.")],
     rotate: Annotated[bool, typer.Option("--rotate", help="Make a new URL; the old one "
                                                           "stops working at once.")] = False,
 ) -> None:
     """Print the provider's secret feed URL (read-only; share it like a password)."""
+    from referraldesk.calendar_feeds.tokens import feed_url
+
     with cli_session() as session:
-        url = feed_url(session, CLI_ACTOR, provider_id, rotate=rotate)
+        url = feed_url(session, cli_actor("staff:cli", "admin"), provider_id, rotate=rotate)
     typer.echo(url)
 
 
 @calendar_app.command("confirmation-url")
 def confirmation_url_command(
-    appointment_id: Annotated[str, typer.Argument(help="The appointment's id.")],
+    appointment_id: Annotated[str, typer.Argument(metavar="APPOINTMENT_ID",
+                                                   help="The appointment's id.")],
 ) -> None:
     """Print the patient's signed link to the appointment's .ics (expires after the visit)."""
+    from referraldesk.calendar_feeds.confirmation import confirmation_url
+    from referraldesk.scheduling.booking import get_appointment
+
     with cli_session() as session:
         url = confirmation_url(get_appointment(session, appointment_id))
     typer.echo(url)

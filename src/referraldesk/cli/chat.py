@@ -10,19 +10,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
-from sqlalchemy.orm import Session
 
-from referraldesk.channels.text import as_text
-from referraldesk.cli.common import fail, start_clock
-from referraldesk.conversation import runtime
-from referraldesk.conversation.turn import AgentTurn
-from referraldesk.db.session import session_scope
-from referraldesk.errors import DomainError
-from referraldesk.logging import configure_logging
-from referraldesk.settings import get_settings
+from referraldesk.cli.common import configure_logging, fail, start_clock
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from referraldesk.conversation.turn import AgentTurn
 
 GOODBYES = frozenset({"bye", "goodbye", "adios", "adiós", "exit", "quit"})
 
@@ -30,6 +27,9 @@ GOODBYES = frozenset({"bye", "goodbye", "adios", "adiós", "exit", "quit"})
 @contextmanager
 def _turn() -> Iterator[Session]:
     """One turn's transaction; a domain error ends the chat with its message."""
+    from referraldesk.db.session import session_scope
+    from referraldesk.errors import DomainError
+
     try:
         with session_scope() as session:
             yield session
@@ -45,6 +45,9 @@ def chat(
     phone: str | None = typer.Option(None, "--phone", help="Caller id to present, E.164."),
 ) -> None:
     """Talk to the agent in the terminal (Ctrl-D or "bye" ends)."""
+    from referraldesk.conversation import runtime
+    from referraldesk.settings import get_settings
+
     if lang is not None and lang not in runtime.LANGUAGES:
         raise typer.BadParameter(f"{lang!r} is not one of en, es", param_hint="--lang")
     start_clock(now)
@@ -64,6 +67,8 @@ def chat(
 
 def _converse(conversation_id: str, lines: TextIO) -> bool:
     """Play stdin until the caller leaves; True if the conversation is still open."""
+    from referraldesk.conversation import runtime
+
     prompt = sys.stdin.isatty()
     while True:
         if prompt:
@@ -81,6 +86,8 @@ def _converse(conversation_id: str, lines: TextIO) -> bool:
 
 
 def _show(turn: AgentTurn) -> None:
+    from referraldesk.channels.text import as_text
+
     typer.echo(as_text(turn, with_hint=False))
     for action in turn.actions:
         if action.type in ("transfer", "emergency"):

@@ -12,32 +12,32 @@ from typing import Annotated
 
 import typer
 
-from referraldesk.audit.trail import Actor
-from referraldesk.cli.common import cli_session, start_clock
-from referraldesk.intake.csv_rows import import_csv
-from referraldesk.intake.fhir.service import receive_fhir
-from referraldesk.intake.hl7.framing import decode, split_messages
-from referraldesk.intake.hl7.service import receive_hl7
+from referraldesk.cli.common import cli_actor, cli_session, start_clock
 
-IMPORT_ACTOR = Actor(name="system:import", role="system")
+# Who a file import acts as in the audit trail.
+IMPORT_ACTOR = ("system:import", "system")
 
 import_app = typer.Typer(help="Take referrals in from HL7 v2, FHIR R4, CSV or PDF files.",
                          no_args_is_help=True)
 
-Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]
+Files = Annotated[list[Path], typer.Argument(metavar="FILE", exists=True, dir_okay=False,
+                                             readable=True)]
 NowOption = Annotated[str | None, typer.Option("--now", help="Start the clock at this instant.")]
 
 
 @import_app.command("hl7")
 def import_hl7(files: Files, now: NowOption = None) -> None:
     """HL7 v2 files (one or more messages each, any line endings); prints each ACK code."""
+    from referraldesk.intake.hl7.framing import decode, split_messages
+    from referraldesk.intake.hl7.service import receive_hl7
+
     start_clock(now)
     lines: list[str] = []
     failed = 0
     with cli_session() as session:
         for path in files:
             for text in split_messages(decode(path.read_bytes())):
-                outcome = receive_hl7(session, IMPORT_ACTOR, text, channel="hl7_file")
+                outcome = receive_hl7(session, cli_actor(*IMPORT_ACTOR), text, channel="hl7_file")
                 failed += not outcome.applied
                 code = "AA" if outcome.applied else outcome.reply.split("\r")[1].split("|")[1]
                 lines.append(f"{path.name}: {code} {outcome.summary} "
@@ -48,12 +48,15 @@ def import_hl7(files: Files, now: NowOption = None) -> None:
 @import_app.command("fhir")
 def import_fhir(files: Files, now: NowOption = None) -> None:
     """FHIR R4 JSON files: a ServiceRequest or a transaction Bundle each."""
+    from referraldesk.intake.fhir.service import receive_fhir
+    from referraldesk.intake.hl7.framing import decode
+
     start_clock(now)
     lines: list[str] = []
     failed = 0
     with cli_session() as session:
         for path in files:
-            outcome = receive_fhir(session, IMPORT_ACTOR, decode(path.read_bytes()),
+            outcome = receive_fhir(session, cli_actor(*IMPORT_ACTOR), decode(path.read_bytes()),
                                    sender=path.name)
             failed += not outcome.applied
             lines.append(f"{path.name}: {outcome.http_status} {outcome.summary} "
@@ -63,13 +66,17 @@ def import_fhir(files: Files, now: NowOption = None) -> None:
 
 @import_app.command("csv")
 def import_csv_file(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False,
+                                         readable=True)],
     now: NowOption = None,
 ) -> None:
     """A CSV of referrals; prints a line per row and the totals."""
+    from referraldesk.intake.csv_rows import import_csv
+    from referraldesk.intake.hl7.framing import decode
+
     start_clock(now)
     with cli_session() as session:
-        report = import_csv(session, IMPORT_ACTOR, decode(file.read_bytes()),
+        report = import_csv(session, cli_actor(*IMPORT_ACTOR), decode(file.read_bytes()),
                             source_name=file.name)
     lines = [row.line() for row in report.rows]
     lines.append(f"{report.imported} imported, {report.rejected} rejected")
@@ -78,8 +85,8 @@ def import_csv_file(
 
 @import_app.command("pdf")
 def import_pdf(
-    files: Annotated[list[Path] | None, typer.Argument(exists=True, dir_okay=False,
-                                                       readable=True)] = None,
+    files: Annotated[list[Path] | None, typer.Argument(metavar="FILE", exists=True,
+                                                       dir_okay=False, readable=True)] = None,
     watch: Annotated[Path | None, typer.Option(
         "--watch", exists=True, file_okay=False, help="Take in every PDF dropped in this "
         "folder until stopped; each moves to DIR/done or DIR/failed.")] = None,
@@ -90,11 +97,11 @@ def import_pdf(
 
     start_clock(now)
     if watch is not None:
-        watch_folder(watch, IMPORT_ACTOR)
+        watch_folder(watch, cli_actor(*IMPORT_ACTOR))
         return
     if not files:
         raise typer.BadParameter("name PDF files, or a folder with --watch", param_hint="FILES")
-    lines, failed = import_pdf_files(files, IMPORT_ACTOR)
+    lines, failed = import_pdf_files(files, cli_actor(*IMPORT_ACTOR))
     _finish(lines, failed)
 
 

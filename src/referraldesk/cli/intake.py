@@ -13,16 +13,14 @@ from typing import Annotated
 
 import typer
 
-from referraldesk.audit.trail import Actor
-from referraldesk.cli.common import cli_session, fail, start_clock
-from referraldesk.intake import queue
-from referraldesk.intake.pdf import review
-from referraldesk.intake.pdf.views import message_view, outcome_view
+from referraldesk.cli.common import cli_actor, cli_session, fail, start_clock
 
-CLI_ACTOR = Actor(name="system:cli", role="coordinator")
+# Who the terminal acts as in the audit trail.
+CLI_ACTOR = ("system:cli", "coordinator")
 NowOption = Annotated[str | None, typer.Option("--now", help="Start the clock at this instant.")]
 
-intake_app = typer.Typer(help="The intake queue: list messages, replay or confirm one.",
+intake_app = typer.Typer(help="The intake queue: list messages; replay a failed one, or confirm "
+                         "a PDF's fields (intake replay ID --field name=value).",
                          no_args_is_help=True)
 
 
@@ -34,6 +32,9 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
 ) -> None:
     """Intake messages, newest first: id, channel, status, sender and what is wrong."""
+    from referraldesk.intake import queue
+    from referraldesk.intake.pdf.views import message_view
+
     with cli_session() as session:
         views = [message_view(message) for message in
                  queue.list_messages(session, status=status, channel=channel, limit=limit)]
@@ -60,7 +61,8 @@ def _corrections(fields: list[str]) -> dict[str, str]:
 
 @intake_app.command("replay")
 def replay_command(
-    message_id: str,
+    message_id: Annotated[str, typer.Argument(metavar="MESSAGE_ID",
+                                              help="The id `intake list` shows.")],
     body_file: Annotated[Path | None, typer.Option(
         exists=True, dir_okay=False, help="A corrected message (HL7, FHIR, CSV row).")] = None,
     field: Annotated[list[str] | None, typer.Option(
@@ -68,19 +70,24 @@ def replay_command(
     now: NowOption = None,
 ) -> None:
     """Replay a failed message, or confirm a PDF's fields; prints what happened as JSON."""
+    from referraldesk.intake import queue
+    from referraldesk.intake.pdf import review
+    from referraldesk.intake.pdf.views import outcome_view
+
     start_clock(now)
     with cli_session() as session:
         message = queue.get_message(session, message_id)
         if message.channel == "pdf":
             if body_file is not None:
                 fail("a PDF is confirmed with --field name=value corrections, not --body-file")
-            outcome = review.confirm(session, CLI_ACTOR, message_id, _corrections(field or []))
+            corrections = _corrections(field or [])
+            outcome = review.confirm(session, cli_actor(*CLI_ACTOR), message_id, corrections)
         else:
             if field:
                 fail(f"message {message_id} came by {message.channel}; correct it with "
                      "--body-file, not --field")
             body = body_file.read_text(encoding="utf-8") if body_file else None
-            outcome = queue.replay(session, CLI_ACTOR, message_id, body)
+            outcome = queue.replay(session, cli_actor(*CLI_ACTOR), message_id, body)
         view = outcome_view(outcome)
     typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
     if not view["applied"]:

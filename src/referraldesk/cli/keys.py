@@ -5,8 +5,6 @@ from __future__ import annotations
 import typer
 
 from referraldesk.cli import common
-from referraldesk.db.crypto import KeyringError, generate_key, get_keyring
-from referraldesk.settings import get_settings
 
 keys_app = typer.Typer(help="Encryption keys for PHI at rest: make one, rotate to a new one.",
                        no_args_is_help=True)
@@ -23,6 +21,8 @@ With no downtime (restart instances one at a time after each change):
 @keys_app.command("generate")
 def generate() -> None:
     """Print a new random key for REFERRALDESK_ENCRYPTION_KEY (nothing is stored)."""
+    from referraldesk.db.crypto import generate_key
+
     typer.echo(generate_key())
 
 
@@ -36,7 +36,9 @@ def rotate(
     Runs beside the application, a short transaction per batch, and resumes where it
     stopped when run again.
     """
+    from referraldesk.db.crypto import KeyringError, get_keyring
     from referraldesk.db.rotation import rotate_all
+    from referraldesk.settings import get_settings
 
     settings = get_settings()
     common.configure_logging(settings.log_level, json=settings.log_json)

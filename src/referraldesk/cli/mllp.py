@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from referraldesk.cli.common import start_clock
-from referraldesk.intake.hl7.mllp import MllpServer
-from referraldesk.logging import configure_logging
-from referraldesk.settings import get_settings
+from referraldesk.cli.common import configure_logging, start_clock
 
 
 def mllp(
@@ -20,6 +17,8 @@ def mllp(
     now: Annotated[str | None, typer.Option("--now", help="Start the clock here.")] = None,
 ) -> None:
     """Take REF^I12/I13/I14 and OMG^O19 over MLLP; each message gets its ACK."""
+    from referraldesk.settings import get_settings
+
     start_clock(now)
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
@@ -27,6 +26,8 @@ def mllp(
 
 
 async def _serve(host: str, port: int) -> None:
+    from referraldesk.intake.hl7.mllp import MllpServer
+
     server = MllpServer()
     bound = await server.start(host, port)
     typer.echo(f"listening for MLLP on {host}:{bound}", err=True)

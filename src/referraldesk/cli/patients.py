@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy import select
 
-from referraldesk.audit import trail
-from referraldesk.cli.common import cli_session
-from referraldesk.models import Patient, Referral
-from referraldesk.referrals.lifecycle import OPEN
+from referraldesk.cli.common import cli_actor, cli_session
 
 patients_app = typer.Typer(help="Find patients (each listing is recorded in the audit trail).",
                            no_args_is_help=True)
 
-CLI_ACTOR = trail.Actor(name="staff:cli", role="admin")
+# Who the terminal acts as in the audit trail.
+CLI_ACTOR = ("staff:cli", "admin")
 
 
 @patients_app.command("list")
@@ -26,13 +23,18 @@ def list_patients(
     ),
     limit: int = typer.Option(10, min=1, max=500, help="At most this many."),
 ) -> None:
-    """Print patients with their date of birth, language, plan and open referral.
+    """Print patients: record id, name, date of birth, language, plan and open referral.
 
-    Handy to try the demo: pick a patient with a referral and give the agent their
-    name and date of birth.
+    The record id (first column) is what the `rights` commands take. Handy to try the
+    demo: pick a patient with a referral and give the agent their name and date of birth.
     """
+    from sqlalchemy import select
+
+    from referraldesk.audit import trail
     from referraldesk.db.encrypted import blind_contains
+    from referraldesk.models import Patient, Referral
     from referraldesk.patients.names import tokens
+    from referraldesk.referrals.lifecycle import OPEN
 
     with cli_session() as session:
         query = select(Patient).where(Patient.status == "active")
@@ -51,9 +53,9 @@ def list_patients(
             ).first()
             plan = patient.coverages[0].plan.name if patient.coverages else "no coverage"
             note = f"  referral: {referral.specialty_key} ({referral.status})" if referral else ""
-            typer.echo(f"{patient.full_name:<34} {patient.dob.isoformat()}  "
+            typer.echo(f"{patient.id}  {patient.full_name:<34} {patient.dob.isoformat()}  "
                        f"{patient.preferred_language}  {plan}{note}")
-            trail.record(session, CLI_ACTOR, "read", "patient", patient.id,
+            trail.record(session, cli_actor(*CLI_ACTOR), "read", "patient", patient.id,
                          patient_id=patient.id, reason="patients list")
         if not patients:
             typer.echo("no patients match")

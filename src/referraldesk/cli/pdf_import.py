@@ -11,20 +11,23 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from referraldesk.audit.trail import Actor
 from referraldesk.cli.common import cli_session
-from referraldesk.intake.pdf import folder
-from referraldesk.intake.pdf.reading import looks_like_pdf
-from referraldesk.intake.pdf.service import read_stored_pdf, receive_pdf
-from referraldesk.intake.queue import get_message
-from referraldesk.models.intake import NEEDS_REVIEW
+
+if TYPE_CHECKING:
+    from referraldesk.audit.trail import Actor
 
 
 def take_in_file(path: Path, actor: Actor, *, door: str = "file") -> tuple[str, bool]:
     """One report line for the file, and whether it waits for review (read and kept)."""
+    from referraldesk.intake.pdf.reading import looks_like_pdf
+    from referraldesk.intake.pdf.service import read_stored_pdf, receive_pdf
+    from referraldesk.intake.queue import get_message
+    from referraldesk.models.intake import NEEDS_REVIEW
+
     data = path.read_bytes()
     if not looks_like_pdf(data):
         # Refused before it is stored: the file itself stays, in failed/ when watched.
@@ -50,6 +53,8 @@ def import_pdf_files(paths: list[Path], actor: Actor) -> tuple[list[str], int]:
 
 def watch_folder(directory: Path, actor: Actor) -> None:
     """Take in PDFs dropped in `directory` until Ctrl-C or SIGTERM."""
+    from referraldesk.intake.pdf import folder
+
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

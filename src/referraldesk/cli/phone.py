@@ -11,16 +11,18 @@ no-answer or failed.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
-from referraldesk.cli.common import fail, start_clock
-from referraldesk.db.session import get_engine
-from referraldesk.errors import DomainError
-from referraldesk.logging import configure_logging
-from referraldesk.settings import get_settings
-from referraldesk.voice.simulated_call import TRANSPORTS, Heard, SimulatedCall, open_app
+from referraldesk.cli.common import configure_logging, fail, start_clock
+
+if TYPE_CHECKING:
+    from referraldesk.voice.simulated_call import Heard, SimulatedCall
+
+# The voice transports (voice.simulated_call.TRANSPORTS, named here so `--help` needs no
+# import of the voice package).
+TRANSPORTS = ("turn", "streaming")
 
 HANG_UPS = frozenset({"bye", "goodbye", "adios", "adiós", "exit", "quit"})
 DIAL_RESULTS = ("completed", "busy", "no-answer", "failed")
@@ -31,21 +33,31 @@ def phone(
     now: str | None = typer.Option(
         None, "--now", help="Start the practice clock at this ISO 8601 instant and let it run."
     ),
-    transport: str = typer.Option("turn", "--transport", help="turn (Gather) or streaming."),
+    transport: str | None = typer.Option(
+        None, "--transport",
+        help="turn (Gather) or streaming (ConversationRelay); default: the practice's "
+        "voice_transport.",
+    ),
     caller: str = typer.Option("+15595550123", "--from", help="The caller id to present."),
 ) -> None:
     """Play a phone call to the practice in the terminal (Ctrl-D or "bye" hangs up)."""
     if lang not in ("en", "es"):
         raise typer.BadParameter(f"{lang!r} is not one of en, es", param_hint="--lang")
-    if transport not in TRANSPORTS:
+    if transport is not None and transport not in TRANSPORTS:
         raise typer.BadParameter(
             f"{transport!r} is not one of turn, streaming", param_hint="--transport"
         )
+    from referraldesk.db.session import get_engine
+    from referraldesk.errors import DomainError
+    from referraldesk.settings import get_settings
+    from referraldesk.voice.simulated_call import SimulatedCall, open_app
+
     start_clock(now)
     # Event logs would interleave with the call; warnings still show.
     configure_logging("WARNING", json=get_settings().log_json)
     try:
-        call = SimulatedCall(open_app(get_engine()), transport=transport, caller=caller)
+        chosen = transport or _practice_transport()
+        call = SimulatedCall(open_app(get_engine()), transport=chosen, caller=caller)
         _show(call.dial())
         if lang == "es" and not call.ended:
             typer.echo("[caller presses 2]")
@@ -55,6 +67,15 @@ def phone(
     except DomainError as exc:
         fail(exc.message)
     typer.echo("[call ended]")
+
+
+def _practice_transport() -> str:
+    """The transport the practice's calls use (policy `voice_transport`), as Twilio would."""
+    from referraldesk.db.session import session_scope
+    from referraldesk.practice.policy import current_policy
+
+    with session_scope() as session:
+        return "streaming" if current_policy(session).voice_transport == "streaming" else "turn"
 
 
 def _converse(call: SimulatedCall, lines: TextIO) -> None:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from referraldesk.cli.common import cli_session
-from referraldesk.practice.exporter import export
-from referraldesk.practice.loader import load_demo, load_file
-from referraldesk.practice.problems import ConfigError
-from referraldesk.practice.report import LoadReport
-from referraldesk.practice.validate import read_config
+
+if TYPE_CHECKING:
+    from referraldesk.practice.problems import ConfigError
+    from referraldesk.practice.report import LoadReport
 
 practice_app = typer.Typer(
     help="Configure the practice (sites, hours, providers, plans, services) from one YAML file.",
@@ -23,7 +22,8 @@ practice_app = typer.Typer(
 
 FileArgument = Annotated[
     Path | None,
-    typer.Argument(help="The practice file (YAML). Leave out with --demo.", dir_okay=False),
+    typer.Argument(metavar="FILE", help="The practice file (YAML). Leave out with --demo.",
+                   dir_okay=False),
 ]
 DemoOption = Annotated[
     bool,
@@ -55,6 +55,9 @@ def load(file: FileArgument = None, demo: DemoOption = False, today: TodayOption
     Every mistake is printed as `FILE: path: reason`; when there is any, nothing is
     applied and the command exits with status 1.
     """
+    from referraldesk.practice.loader import load_demo, load_file
+    from referraldesk.practice.problems import ConfigError
+
     if demo == (file is not None):
         raise typer.BadParameter("give either a practice FILE or --demo, not both or neither")
     if today is not None and not demo:
@@ -74,6 +77,8 @@ def load(file: FileArgument = None, demo: DemoOption = False, today: TodayOption
 @practice_app.command("export")
 def export_command(output: OutputOption = None) -> None:
     """Write the practice's configuration as YAML that `practice load` takes back unchanged."""
+    from referraldesk.practice.exporter import export
+
     with cli_session() as session:
         text = export(session)
     if output is None:
@@ -95,6 +100,9 @@ def _parse_day(text: str | None) -> date | None:
 
 
 def _check_first(file: Path) -> None:
+    from referraldesk.practice.problems import ConfigError
+    from referraldesk.practice.validate import read_config
+
     # Check before opening the database: a broken file should not need a reachable one.
     try:
         read_config(file)

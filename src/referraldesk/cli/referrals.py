@@ -9,17 +9,16 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlalchemy import select
 
-from referraldesk.audit.trail import Actor
-from referraldesk.cli.common import cli_session, fail, start_clock
+from referraldesk.cli.common import cli_actor, cli_session, fail, start_clock
 from referraldesk.clock import now
 
 referrals_app = typer.Typer(
     help="Referral funnel, outreach and loop closure.", no_args_is_help=True
 )
 
-CLI_ACTOR = Actor(name="staff:cli", role="coordinator")
+# Who the terminal acts as in the audit trail.
+CLI_ACTOR = ("staff:cli", "coordinator")
 DEFAULT_DAYS = 30
 
 
@@ -33,6 +32,8 @@ def report(
     now_iso: str | None = typer.Option(None, "--now", help="Start the clock at this instant."),
 ) -> None:
     """The funnel: received -> scheduled -> kept -> closed, turnaround, leakage."""
+    from sqlalchemy import select
+
     from referraldesk.models import Practice
     from referraldesk.referrals.funnel import FunnelRange, funnel
 
@@ -76,6 +77,8 @@ def nudges_command(
     now_iso: str | None = typer.Option(None, "--now", help="Start the clock at this instant."),
 ) -> None:
     """Referrals that need the referring practice's help, per practice."""
+    from sqlalchemy import select
+
     from referraldesk.loop.nudges import nudge_list
     from referraldesk.models import Practice
 
@@ -99,7 +102,8 @@ def nudges_command(
 
 @referrals_app.command("import-visits")
 def import_visits(
-    path: Annotated[Path, typer.Argument(help="CSV: appointment_id or referral_id, status.")],
+    path: Annotated[Path, typer.Argument(metavar="FILE.csv",
+                                        help="CSV: appointment_id or referral_id, status.")],
 ) -> None:
     """Record kept and missed visits from the practice's schedule (CSV)."""
     from referraldesk.loop.visits import import_visits_csv
@@ -110,7 +114,7 @@ def import_visits(
         fail(f"cannot read {path}: {exc.strerror}")
         return
     with cli_session() as session:
-        done = import_visits_csv(session, CLI_ACTOR, text)
+        done = import_visits_csv(session, cli_actor(*CLI_ACTOR), text)
     typer.echo(f"kept {len(done.kept)}, missed {len(done.missed)}, unchanged {len(done.unchanged)}")
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from referraldesk.cli.common import start_clock
-from referraldesk.logging import configure_logging
-from referraldesk.settings import get_settings
+from referraldesk.cli.common import configure_logging, start_clock
 
 
 def serve(
@@ -33,6 +31,7 @@ def serve(
 
     from referraldesk.api.app import create_app
     from referraldesk.jobs.worker import start_in_process_worker
+    from referraldesk.settings import get_settings
 
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)

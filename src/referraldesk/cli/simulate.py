@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from referraldesk.logging import configure_logging
-from referraldesk.settings import get_settings
-from referraldesk.simulation.player import CaseResult
+from referraldesk.cli.common import configure_logging
+
+if TYPE_CHECKING:
+    from referraldesk.simulation.player import CaseResult
 
 
 def simulate(
     cases: Annotated[
         list[Path],
         typer.Argument(
+            metavar="CASE.yaml",
             help="Caller case files (YAML).", exists=True, dir_okay=False, readable=True
         ),
     ],
@@ -23,6 +25,7 @@ def simulate(
 ) -> None:
     """Play each case in a fresh practice; exit 1 if any fails."""
     from referraldesk.errors import DomainError
+    from referraldesk.settings import get_settings
     from referraldesk.simulation import load_case, play_case
 
     # Case logs would drown the result lines; warnings and errors still show.

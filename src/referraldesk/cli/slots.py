@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from referraldesk.cli.common import cli_session, start_clock
 from referraldesk.clock import now
 from referraldesk.errors import InvalidArgument, NotFound
-from referraldesk.models import Practice, Provider, Specialty
-from referraldesk.patients.service import resolve_plan
-from referraldesk.referrals.specialties import specialty_key_for
-from referraldesk.scheduling.slots import Slot, SlotQuery, find_slots
-from referraldesk.scheduling.windows import TimeWindow, parse_window
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from referraldesk.scheduling.slots import Slot
+    from referraldesk.scheduling.windows import TimeWindow
 
 
 def slots(
@@ -37,6 +36,9 @@ def slots(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per slot."),
 ) -> None:
     """Print open slots with their local times, earliest first."""
+    from referraldesk.patients.service import resolve_plan
+    from referraldesk.scheduling.slots import SlotQuery, find_slots
+
     start_clock(now_iso)
     windows = _windows(window or [])
     first = _first_date(from_date)
@@ -73,6 +75,10 @@ def _language(session: Session, lang: str | None) -> str | None:
     (an unknown code would silently print "no open slots")."""
     if lang is None:
         return None
+    from sqlalchemy import select
+
+    from referraldesk.models import Provider
+
     code = lang.strip().lower()
     spoken = sorted({language for languages in session.scalars(select(Provider.languages))
                      for language in languages or []})
@@ -86,6 +92,8 @@ def _language(session: Session, lang: str | None) -> str | None:
 
 
 def _windows(texts: list[str]) -> list[TimeWindow]:
+    from referraldesk.scheduling.windows import parse_window
+
     windows: list[TimeWindow] = []
     for text in texts:
         try:
@@ -107,6 +115,11 @@ def _first_date(text: str | None) -> date | None:
 
 
 def _specialty(session: Session, text: str) -> str:
+    from sqlalchemy import select
+
+    from referraldesk.models import Specialty
+    from referraldesk.referrals.specialties import specialty_key_for
+
     key = specialty_key_for(session, text)
     known = sorted(session.scalars(select(Specialty.key)))
     if key not in known:
@@ -118,6 +131,10 @@ def _specialty(session: Session, text: str) -> str:
 
 
 def _practice_today(session: Session) -> date:
+    from sqlalchemy import select
+
+    from referraldesk.models import Practice
+
     zone = session.scalar(select(Practice.timezone).order_by(Practice.id).limit(1))
     return now().astimezone(ZoneInfo(zone or "America/Los_Angeles")).date()
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import select
 
-from referraldesk.auth import tokens
 from referraldesk.cli.common import cli_session
 from referraldesk.clock import now
 from referraldesk.errors import InvalidArgument
-from referraldesk.models import ROLES, ApiToken
+
+if TYPE_CHECKING:
+    from referraldesk.models import ApiToken
+
+# models.ROLES, named here so `--help` needs no import of the models (a test keeps the
+# two the same).
+ROLES = ("admin", "staff", "coordinator", "auditor", "integration")
 
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
@@ -28,6 +33,8 @@ def create(
     ),
 ) -> None:
     """Print a new token. It is shown once and stored only as a hash."""
+    from referraldesk.auth import tokens
+
     with cli_session() as session:
         expires_at = _expiry(expires_in, expires_days)
         token, secret = tokens.create_token(session, name=name, role=role, expires_at=expires_at)
@@ -42,6 +49,8 @@ def _expiry(expires_in: str | None, expires_days: int | None) -> datetime | None
     if expires_in is not None and expires_days is not None:
         raise InvalidArgument("give --expires-in or --expires-days, not both", field="expires_in")
     if expires_in is not None:
+        from referraldesk.auth import tokens
+
         return now() + tokens.parse_lifetime(expires_in)
     return now() + timedelta(days=expires_days) if expires_days else None
 
@@ -49,6 +58,10 @@ def _expiry(expires_in: str | None, expires_days: int | None) -> datetime | None
 @token_app.command("list")
 def list_tokens() -> None:
     """One line per token: id, role, name, prefix, expiry, whether revoked."""
+    from sqlalchemy import select
+
+    from referraldesk.models import ApiToken
+
     current = now()
     with cli_session() as session:
         for token in session.scalars(select(ApiToken).order_by(ApiToken.created_at)):
@@ -71,8 +84,11 @@ def _state(token: ApiToken, current: datetime) -> str:
 
 
 @token_app.command("revoke")
-def revoke(token_id: str = typer.Argument(..., help="The id `token list` shows.")) -> None:
+def revoke(token_id: str = typer.Argument(..., metavar="TOKEN_ID",
+                                                  help="The id `token list` shows.")) -> None:
     """Stop a token from working at once."""
+    from referraldesk.auth import tokens
+
     with cli_session() as session:
         tokens.revoke(session, token_id)
     typer.echo(f"token {token_id} revoked")

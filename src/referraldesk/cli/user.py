@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 
 import typer
-from sqlalchemy import select
 
-from referraldesk.auth import sessions, users
 from referraldesk.cli.common import cli_session, fail
-from referraldesk.models import User
 
 user_app = typer.Typer(help="Create and manage dashboard logins.", no_args_is_help=True)
 
+# auth.users.DASHBOARD_ROLES, named here so `--help` needs no import of the application
+# (a test keeps the two the same).
+DASHBOARD_ROLES = ("admin", "staff", "coordinator", "auditor")
 PASSWORD_STDIN_HELP = "Read the password from the first line of standard input (scripts)."
 
 
@@ -28,14 +28,16 @@ def _read_password(from_stdin: bool) -> str:
 
 @user_app.command("create")
 def create(
-    email: str = typer.Argument(..., help="The login, e.g. ana@valleclinic.org."),
-    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(users.DASHBOARD_ROLES)}."),
+    email: str = typer.Argument(..., metavar="EMAIL", help="The login, e.g. ana@valleclinic.org."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(DASHBOARD_ROLES)}."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help=PASSWORD_STDIN_HELP),
     exist_ok: bool = typer.Option(
         False, "--exist-ok", help="Succeed without changes when the user already exists (demos)."
     ),
 ) -> None:
     """Create a dashboard login; the password is asked for twice, or read from stdin."""
+    from referraldesk.auth import users
+
     password = _read_password(password_stdin)
     with cli_session() as session:
         if exist_ok and users.find_user(session, email) is not None:
@@ -49,6 +51,10 @@ def create(
 @user_app.command("list")
 def list_users() -> None:
     """One line per dashboard user: email, role, active or not, last sign-in."""
+    from sqlalchemy import select
+
+    from referraldesk.models import User
+
     with cli_session() as session:
         for user in session.scalars(select(User).order_by(User.email)):
             seen = user.last_login_at
@@ -58,8 +64,12 @@ def list_users() -> None:
 
 
 @user_app.command("deactivate")
-def deactivate(email: str = typer.Argument(..., help="The login to refuse from now on.")) -> None:
+def deactivate(
+    email: str = typer.Argument(..., metavar="EMAIL", help="The login to refuse from now on."),
+) -> None:
     """Refuse a user's sign-ins and end their open sessions at once."""
+    from referraldesk.auth import sessions, users
+
     with cli_session() as session:
         user = users.deactivate_user(session, email)
         ended = sessions.end_sessions_of(session, user.id)
@@ -69,10 +79,12 @@ def deactivate(email: str = typer.Argument(..., help="The login to refuse from n
 
 @user_app.command("set-password")
 def set_password(
-    email: str = typer.Argument(..., help="The login whose password changes."),
+    email: str = typer.Argument(..., metavar="EMAIL", help="The login whose password changes."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help=PASSWORD_STDIN_HELP),
 ) -> None:
     """Give a user a new password; their open sessions end."""
+    from referraldesk.auth import sessions, users
+
     password = _read_password(password_stdin)
     with cli_session() as session:
         user = users.find_user(session, email)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from referraldesk.cli.common import start_clock
-from referraldesk.logging import configure_logging
-from referraldesk.settings import get_settings
+from referraldesk.cli.common import configure_logging, start_clock
 
 
 def worker(
@@ -24,6 +22,7 @@ def worker(
     the queue; without it they use the SQLite queue file under var/.
     """
     from referraldesk.jobs.worker import run_worker
+    from referraldesk.settings import get_settings
 
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)

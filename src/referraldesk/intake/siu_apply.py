@@ -63,6 +63,7 @@ def apply_schedule(session: Session, actor: Actor, facts: ScheduleFacts) -> Sche
         raise NotFound(f"no appointment with filler id {facts.filler_id!r} is on the calendar; "
                        "send its SIU^S12 first", field="SCH-2")
     if facts.event in (BOOK, MOVE, MODIFY):
+        _refuse_erased_patient(session, existing)
         return _move(session, actor, facts, existing)
     if facts.event == CANCEL:
         return _cancel(session, actor, facts, existing)
@@ -89,6 +90,7 @@ def _book(session: Session, actor: Actor, facts: ScheduleFacts) -> ScheduleAppli
     found = _provider(session, facts)
     location = _location(session, found, facts)
     start, end = _times(facts, found, location)
+    _refuse_past_start(start)
     patient_id = patient_for(session, actor, facts.patient).patient.id
     # Same lock order as the booking service: provider, then patient.
     provider = lock_provider(session, found.id)
@@ -128,6 +130,8 @@ def _move(
                        "moved; book the new time with a new filler id", field="SCH-2")
     if same:
         return ScheduleApplied(appointment, "unchanged", _referral_of(session, appointment))
+    if facts.event in (BOOK, MOVE):
+        _refuse_past_start(start)
     _check_free(session, provider, patient, start, end, appointment.id)
     was = appointment.start_at
     appointment.provider_id, appointment.location_id = provider.id, location.id
@@ -232,6 +236,24 @@ def _times(
         raise InvalidArgument("the appointment ends before it starts; check TQ1-8 and AIS-7",
                               field="TQ1-8")
     return start, end
+
+
+def _refuse_erased_patient(session: Session, appointment: Appointment) -> None:
+    patient = session.get(Patient, appointment.patient_id)
+    if patient is not None and patient.status == "erased":
+        # Erasure keeps the appointment as an empty stub for the counts; moving it would
+        # put the erased patient back on the provider's calendar.
+        raise Conflict(f"patient erased: appointment {appointment.id} is kept only as an "
+                       "empty record, so nothing was changed; book the visit anew if it is "
+                       "still wanted", field="PID-3")
+
+
+def _refuse_past_start(start: datetime) -> None:
+    # A visit already held is recorded by S14 (kept) or S26 (no-show), not booked now.
+    if start < now():
+        raise InvalidArgument(f"the appointment starts in the past ({start.isoformat()}); "
+                              "book or move only to a time still ahead, and record a visit "
+                              "already held with SIU^S14 or SIU^S26", field="TQ1-7")
 
 
 def _length(appointment: Appointment) -> int:

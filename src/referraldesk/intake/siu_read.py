@@ -39,6 +39,7 @@ _STATUS_EVENTS = {
     "cancelled": CANCEL, "canceled": CANCEL, "deleted": CANCEL, "dc": CANCEL,
 }
 _TIMESTAMP = re.compile(r"^(\d{12})(\d{2})?(?:\.\d+)?([+-]\d{4})?$")
+_WHOLE_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
 _MINUTES_PER_UNIT = {"min": 1, "m": 1, "minutes": 1, "h": 60, "hr": 60, "hours": 60}
 
 
@@ -143,16 +144,22 @@ def _read_timing(
     tq1 = message.first("TQ1")
     if tq1 is not None and tq1.value(8):
         facts.end = parse_instant(tq1.value(8))
-    facts.minutes = _minutes(message, sch)
+    facts.minutes = _minutes(message, sch, problems)
 
 
-def _minutes(message: Hl7Message, sch: Segment) -> int | None:
+def _minutes(message: Hl7Message, sch: Segment, problems: list[Problem]) -> int | None:
     for name, number in (("AIS", 7), ("AIP", 8), ("AIG", 10), ("SCH", 9)):
         segment = message.first(name)
-        if segment is None or not segment.value(number).isdigit():
+        if segment is None or not _WHOLE_NUMBER.match(segment.value(number)):
             continue
         unit = segment.value(number + 1, 1).lower() or "min"
-        return int(segment.value(number)) * _MINUTES_PER_UNIT.get(unit, 1) or None
+        minutes = int(segment.value(number)) * _MINUTES_PER_UNIT.get(unit, 1)
+        if minutes <= 0:
+            # Taken as "no length" it would silently book the provider's default.
+            problems.append(Problem(f"{name}-{number}", f"the duration {segment.value(number)!r} "
+                                    "is not a positive length; send the minutes (30)", INVALID))
+            return None
+        return minutes
     return None
 
 

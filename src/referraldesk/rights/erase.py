@@ -7,6 +7,14 @@ trail keep their links), referrals (specialty, status, dates; no reason, codes, 
 or attachments), transitions, appointments, conversations (channel, times, outcome),
 staff tasks, messages to referrers and intake messages (their bodies replaced).
 
+Loose ends are tied, after the stub is emptied so nothing built from here on names the
+patient: future booked appointments are cancelled through scheduling (the slot frees,
+the calendar feed and the practice's scheduling feed hear of it), open referrals are
+cancelled (nobody may contact an erased patient), and open staff tasks are closed. The
+referrer is told nothing automatically: the messages those steps queue are failed
+before delivery with the others, and a person tells the referrer what they need to know.
+Call recordings are deleted at Twilio; one that could not be is listed on the report.
+
 The audit trail is kept whole: its records name the patient by id only, and their
 hashes cover every field, so editing them would break the chain the law asks us to keep.
 Consents stay too: kind, yes/no, source and time are the proof of an opt-out.
@@ -22,9 +30,11 @@ from sqlalchemy.orm import Session
 
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
+from referraldesk.clock import now
 from referraldesk.errors import Conflict
 from referraldesk.logging import get_logger
 from referraldesk.models import (
+    BOOKED,
     Appointment,
     Conversation,
     Coverage,
@@ -36,11 +46,14 @@ from referraldesk.models import (
     ReferralTransition,
     StaffTask,
 )
+from referraldesk.referrals.lifecycle import CANCELLED, OPEN
+from referraldesk.referrals.transitions import transition
 from referraldesk.rights import footprint as prints
 from referraldesk.rights.identifiers import refuse_patient_details
 from referraldesk.rights.permissions import authorize, required_reason
 from referraldesk.rights.requests import complete_request, open_request_of, subject
 from referraldesk.rights.scrub import ERASED, clear_recordings, clear_transcript, empty_tool_call
+from referraldesk.scheduling import booking
 
 log = get_logger(__name__)
 
@@ -48,10 +61,16 @@ log = get_logger(__name__)
 ERASED_DOB = date(1900, 1, 1)
 
 
+# Why erasure cancelled an appointment or a referral: said to the trail, names nobody.
+ERASURE_REASON = "patient data erased"
+
+
 @dataclass
 class ErasureReport:
     patient_id: str
     counts: dict[str, int] = field(default_factory=dict)
+    # Conversations whose recording may still be held at Twilio: a person deletes it there.
+    recordings_not_deleted: list[str] = field(default_factory=list)
 
 
 def erase_patient(
@@ -65,7 +84,11 @@ def erase_patient(
     why = required_reason(reason)
     patient = subject(session, patient_id)
     if confirm.strip() != patient.id:
-        raise Conflict("to erase, type the patient's record id exactly as shown", field="confirm")
+        raise Conflict(
+            f"to erase, type the patient's record id {patient.id} exactly as shown (the first "
+            "column of `referraldesk patients list`, or the patient's page in the dashboard)",
+            field="confirm",
+        )
     if patient.status == "erased":
         raise Conflict(f"patient {patient.id} was already erased", field="patient_id")
     refuse_patient_details(why, patient, "reason")
@@ -76,16 +99,27 @@ def erase_patient(
     report = ErasureReport(patient.id)
     report.counts["conversations"] = len(found.conversation_ids)
     report.counts["turns"] = clear_transcript(session, list(found.conversation_ids))
-    clear_recordings(session, list(found.conversation_ids))
+    recordings = clear_recordings(session, list(found.conversation_ids))
+    report.counts["recordings"] = recordings.cleared
+    report.counts["recordings_not_deleted"] = len(recordings.not_deleted)
+    report.recordings_not_deleted = recordings.not_deleted
     _conversations(session, found.conversation_ids)
     report.counts["tool_calls_elsewhere"] = _unlinked_tool_calls(session, found)
     report.counts["stored_replies"] = _stored_replies(session, found)
-    report.counts["referrals"] = _referrals(session, found.referral_ids)
     report.counts["intake_messages"] = _intake_messages(session, found)
     report.counts["outreach_attempts"] = _outreach(session, patient.id)
     report.counts["appointments"] = _appointments(session, patient.id)
-    report.counts["staff_tasks"] = _staff_tasks(session, patient.id, found.conversation_ids)
     _patient(session, patient)
+    session.flush()
+
+    # Loose ends, now that anything they build (an SIU, a message) names only the stub.
+    report.counts["appointments_cancelled"] = _cancel_future_appointments(
+        session, actor, patient.id)
+    report.counts["referrals_cancelled"] = _cancel_open_referrals(
+        session, actor, found.referral_ids)
+    # After the cancellations: the messages to the referrer they queued are failed here.
+    report.counts["referrals"] = _referrals(session, found.referral_ids)
+    report.counts["staff_tasks"] = _staff_tasks(session, patient.id, found.conversation_ids)
     session.flush()
 
     trail.record(session, actor, "erase", "patient", patient.id, patient_id=patient.id,
@@ -175,6 +209,27 @@ def _appointments(session: Session, patient_id: str) -> int:
     return len(appointments)
 
 
+def _cancel_future_appointments(session: Session, actor: Actor, patient_id: str) -> int:
+    """Cancel the patient's booked appointments still to come, so their slots free."""
+    upcoming = list(session.scalars(select(Appointment.id).where(
+        Appointment.patient_id == patient_id, Appointment.status == BOOKED,
+        Appointment.start_at > now())))
+    for appointment_id in upcoming:
+        booking.cancel(session, actor, appointment_id, ERASURE_REASON)
+    return len(upcoming)
+
+
+def _cancel_open_referrals(session: Session, actor: Actor, referral_ids: tuple[str, ...]) -> int:
+    """Cancel the patient's open referrals: outreach must not go on contacting the stub."""
+    if not referral_ids:
+        return 0
+    open_ones = list(session.scalars(select(Referral).where(
+        Referral.id.in_(referral_ids), Referral.status.in_(OPEN))))
+    for referral in open_ones:
+        transition(session, actor, referral, CANCELLED, reason=ERASURE_REASON)
+    return len(open_ones)
+
+
 def _staff_tasks(session: Session, patient_id: str, conversation_ids: tuple[str, ...]) -> int:
     about_patient = StaffTask.patient_id == patient_id
     if conversation_ids:
@@ -184,6 +239,9 @@ def _staff_tasks(session: Session, patient_id: str, conversation_ids: tuple[str,
         task.reason = ERASED
         task.summary = None
         task.callback_phone = None
+        if task.status == "open":
+            # Nobody can call an erased patient back; off the Today worklist.
+            task.status, task.done_at = "done", now()
     return len(tasks)
 
 

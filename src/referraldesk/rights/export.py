@@ -2,7 +2,10 @@
 
 Rows are read through the ORM, so columns stored encrypted come out as their values.
 Each row is shown with all its columns: an access request is answered with what is
-held, not with a summary of it.
+held, not with a summary of it. The exception is columns that exist only to find rows
+(blind indexes, the folded name): keyed hashes and normalized copies of values the
+export already shows, which tell the patient nothing and would let whoever holds the
+export and the server's key match the patient in other copies of the database.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from referraldesk.rights.requests import complete_request, open_request_of, subj
 log = get_logger(__name__)
 
 FORMAT_VERSION = 1
+# Look-up copies that are not blind indexes: Patient.name_key, the folded name.
+DERIVED_LOOKUP_COLUMNS = frozenset({"name_key"})
 
 
 def export_patient(
@@ -107,7 +112,17 @@ def collect(session: Session, patient_id: str) -> dict[str, Any]:
 def row(instance: Any) -> dict[str, Any]:
     """Every column of an ORM row as JSON-ready values (dates as ISO strings)."""
     mapper = inspect(instance).mapper
-    return {attr.key: _plain(getattr(instance, attr.key)) for attr in mapper.column_attrs}
+    return {
+        attr.key: _plain(getattr(instance, attr.key))
+        for attr in mapper.column_attrs
+        if not is_lookup_column(mapper.class_, attr.key)
+    }
+
+
+def is_lookup_column(model: type, key: str) -> bool:
+    """True for a column kept only to find rows: a blind index or a derived look-up key."""
+    blind_indexes = getattr(model, "__blind_indexes__", {})
+    return key in blind_indexes or key.endswith("_index") or key in DERIVED_LOOKUP_COLUMNS
 
 
 def _referral(session: Session, referral: Referral) -> dict[str, Any]:

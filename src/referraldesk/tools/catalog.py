@@ -145,12 +145,21 @@ def _outcome(
         identity_limits.count_attempt(session, ctx, tool.name)
         args = _parse(tool, arguments)
         identity_limits.refuse_locked_name(session, ctx, args)
-        if tool.writes and key is not None:
-            outcome = _idempotent(session, ctx, tool, args, key)
-        else:
-            outcome = _execute(session, ctx, tool, args)
+        outcome = _run(session, ctx, tool, args, key)
+        # After the savepoint: a failed check must be counted against the name.
         identity_limits.count_name_outcome(session, ctx, tool.name, args, outcome)
         return outcome
+    except DomainError as exc:
+        return ToolOutcome.failure(error_of(exc))
+
+
+def _run(
+    session: Session, ctx: ToolContext, tool: Tool, args: ToolArgs, key: str | None
+) -> ToolOutcome:
+    try:
+        if tool.writes and key is not None:
+            return _idempotent(session, ctx, tool, args, key)
+        return _execute(session, ctx, tool, args)
     except DomainError as exc:
         return ToolOutcome.failure(error_of(exc))
 

@@ -104,6 +104,7 @@ def refuse_locked_name(session: Session, ctx: ToolContext, args: ToolArgs) -> No
                 "too many failed identity checks for this name today; it cannot be "
                 "verified automatically until tomorrow",
                 hint="Offer to hand the caller to staff, who can verify them in person.",
+                retry_after_seconds=FAILURES_PER_NAME.seconds_left(),
             )
 
 

@@ -4,7 +4,7 @@ from .engine import understand
 from .lexicon import DEFAULT_LEXICON, Lexicon, PlanEntry, SpecialtyEntry
 from .model import DateRange, Name, Understanding, Window
 from .names import names_match
-from .slots_text import match_slot_choice
+from .slots_text import match_slot_choice, place_beyond
 
 __all__ = [
     "DEFAULT_LEXICON",
@@ -17,5 +17,6 @@ __all__ = [
     "Window",
     "match_slot_choice",
     "names_match",
+    "place_beyond",
     "understand",
 ]

@@ -1,4 +1,4 @@
-"""Which offered slot the caller picked: by position, by weekday and time, or by time."""
+"""Which offered slot the caller picked: by place in the list, by weekday and time, or by time."""
 
 from __future__ import annotations
 
@@ -8,44 +8,54 @@ from datetime import date, datetime, time
 from typing import Any
 
 from .mentions import Context, Mention
+from .positions import read_place
 from .temporal import find_mentions
 from .text import fold
 
-_ORDINALS: list[tuple[str, int]] = [
-    (r"first|1st|primer[oa]?|la 1|el 1|1a|1o|number one|option one|numero uno|opcion uno", 0),
-    (r"second|2nd|segund[oa]|la 2|el 2|2a|2o|number two|option two|numero dos|opcion dos", 1),
-    (r"third|3rd|tercer[oa]?|la 3|el 3|3a|3o|number three|option three|numero tres|opcion tres", 2),
-    (r"fourth|4th|cuart[oa]|la 4|el 4|number four|option four", 3),
-    (r"fifth|5th|quint[oa]|la 5|el 5|number five|option five", 4),
-]
-_LAST = re.compile(r"\b(?:the last|last one|la ultima|el ultimo|ultima|ultimo)\b")
-_OPTION_NUMBER = re.compile(r"\b(?:option|number|numero|opcion|#)\s*(\d)\b")
-_BARE_NUMBER = re.compile(r"^\s*(\d)\s*[.!]?\s*$")
-
 
 def match_slot_choice(
-    text: str, options: Sequence[Mapping[str, Any]], lang: str, now: datetime
+    text: str,
+    options: Sequence[Mapping[str, Any]],
+    lang: str,
+    now: datetime,
+    *,
+    current: str | None = None,
 ) -> str | None:
     """Return the id of the option the caller picked, or None when none or several fit.
 
     Each option needs `id` and `start` (ISO 8601 with the site's offset); an option's
     `label` (and `provider`), when given, is matched too, since a channel may send the
-    label of the button the caller pressed. A bare digit ("2") is a position only when
-    it is the whole answer. "el sábado 9 a las 8:30" and "the 14th" name a day of the
-    month, which must match, not only the weekday.
+    label of the button the caller pressed. `current` is the id of the option already
+    chosen, which "the other one" moves away from. "el sábado 9 a las 8:30" and "the
+    14th" name a day of the month, which must match, not only the weekday.
+
+    A place said unmistakably ("number 2", "the second one") wins; one that could be a
+    clock time or a day ("la dos", "the 2nd") yields to an offer starting then. A place
+    past the end of the list picks nothing (see `place_beyond`).
     """
     if not options:
         return None
     labelled = _by_label(text, options)
     if labelled is not None:
         return labelled
-    index = _position(text, len(options))
-    if index is not None:
-        return str(options[index]["id"])
+    ids = [str(option["id"]) for option in options]
+    place = read_place(text, len(options), current=ids.index(current) if current in ids else None)
+    if place is not None and place.strong:
+        return ids[place.number - 1] if place.number <= len(options) else None
     fitting = _by_day_and_time(text, options, lang, now)
     if len(fitting) > 1:
         fitting = _by_provider(text, options, fitting)
-    return fitting[0] if len(fitting) == 1 else None
+    if len(fitting) == 1:
+        return fitting[0]
+    if place is not None and place.number <= len(options):
+        return ids[place.number - 1]
+    return None
+
+
+def place_beyond(text: str, options: Sequence[Mapping[str, Any]]) -> int | None:
+    """The place the caller said when the list is shorter ("number 5" of three), else None."""
+    place = read_place(text, len(options))
+    return place.number if place is not None and place.number > len(options) else None
 
 
 def _by_label(text: str, options: Sequence[Mapping[str, Any]]) -> str | None:
@@ -68,20 +78,6 @@ def _by_provider(text: str, options: Sequence[Mapping[str, Any]], fitting: list[
 def _names_provider(said: str, provider: str) -> bool:
     words = [w for w in re.findall(r"[a-z]{3,}", fold(provider)) if w not in ("dra", "md")]
     return bool(words) and all(re.search(rf"\b{w}\b", said) for w in words[-1:])
-
-
-def _position(text: str, count: int) -> int | None:
-    folded = fold(text)
-    if _LAST.search(folded):
-        return count - 1
-    numbered = _OPTION_NUMBER.search(folded) or _BARE_NUMBER.match(folded)
-    if numbered:
-        index = int(numbered.group(1)) - 1
-        return index if 0 <= index < count else None
-    for words, index in _ORDINALS:
-        if re.search(rf"\b(?:{words})\b(?!\s*(?:de|of)\s)", folded) and index < count:
-            return index
-    return None
 
 
 def _by_day_and_time(

@@ -110,6 +110,18 @@ class TwilioVoice:
             raise Unavailable("Twilio could not be reached to start the recording") from exc
         return str(recording.sid)
 
+    def delete_recording(self, recording_sid: str) -> None:
+        """Delete a recording at Twilio (erasure, retention). One already gone (404) is done;
+        other failures are classified as for `place_call`."""
+        try:
+            self._client.recordings(recording_sid).delete()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return
+            raise _classified(exc) from exc
+        except (TwilioException, OSError) as exc:
+            raise Unavailable("Twilio could not be reached to delete the recording") from exc
+
 
 def call_about_referral(
     session: Session, voice: TwilioVoice, actor: Actor, referral_id: str

@@ -38,6 +38,11 @@ def use_http_client(client: HttpClient | None) -> None:
     _http_client = client
 
 
+def current_http_client() -> HttpClient | None:
+    """The client recording requests go through (None: the network); erasure shares it."""
+    return _http_client
+
+
 def start_if_disclosed(session: Session, conversation: Conversation) -> str | None:
     """Start recording a call whose caller has heard the notice; returns the RecordingSid.
 

@@ -49,12 +49,17 @@ def test_erasure_takes_an_admin_and_the_typed_record_id(
 
     by_staff = signed_in("staff").post(url, {**reason, "confirm": world.patient_id})
     admin = signed_in("admin")
+    assert f"/admin/tasks/{world.task_id}/done" in admin.get("/admin/today").text
     mistyped = admin.post(url, {**reason, "confirm": "wrong"})
     erased = admin.post(url, {**reason, "confirm": world.patient_id})
     page = admin.get(f"/admin/patients/{world.patient_id}")
 
     assert (by_staff.status_code, mistyped.status_code, erased.status_code) == (403, 409, 303)
     assert "This record was erased" in page.text
+    # The stub's placeholder date of birth is never shown as if it were one.
+    assert '<span class="muted">erased</span>' in page.text and "1900" not in page.text
+    today = admin.get("/admin/today")
+    assert today.status_code == 200 and f"/admin/tasks/{world.task_id}/done" not in today.text
     with session_factory(engine)() as session:
         patient = session.get(Patient, world.patient_id)
         assert patient is not None and patient.status == "erased"

@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 from referraldesk.api.deps import DbSession, require_roles
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
-from referraldesk.errors import HTTP_STATUS, DomainError, InvalidArgument, NotFound
+from referraldesk.errors import (
+    HTTP_STATUS,
+    DomainError,
+    InvalidArgument,
+    NotFound,
+    retry_after_headers,
+)
 from referraldesk.logging import get_logger
 from referraldesk.models import Location, Provider
 from referraldesk.scheduling.fhir import bodies, serving
@@ -333,7 +339,8 @@ def _error(session: Session, exc: DomainError) -> JSONResponse:
     # Nothing half-stored: a refused write leaves the transaction as it found it.
     session.rollback()
     body = views.outcome(_ISSUE_CODES.get(exc.code, "invalid"), exc.message, error_code=exc.code)
-    return _fhir(body, HTTP_STATUS.get(exc.code, 422))
+    status = HTTP_STATUS.get(exc.code, 422)
+    return _fhir(body, status, retry_after_headers(status, exc))
 
 
 def _fhir(

@@ -15,7 +15,7 @@ from referraldesk.channels import sms
 from referraldesk.channels.text import as_text
 from referraldesk.conversation import runtime, store
 from referraldesk.conversation.turn import AgentTurn
-from referraldesk.errors import HTTP_STATUS, DomainError, InvalidArgument
+from referraldesk.errors import HTTP_STATUS, DomainError, InvalidArgument, retry_after_headers
 from referraldesk.logging import get_logger
 from referraldesk.settings import get_settings
 
@@ -60,14 +60,15 @@ async def incoming_sms(request: Request) -> Response:
         messages = await run_in_threadpool(_reply, request, fields)
     except DomainError as exc:
         log.info("sms_webhook_refused", code=exc.code, message_sid=fields.get("MessageSid"))
-        return _refusal(HTTP_STATUS.get(exc.code, 400))
+        return _refusal(HTTP_STATUS.get(exc.code, 400), exc)
     return Response(sms.twiml(messages), media_type="application/xml")
 
 
-def _refusal(status: int) -> Response:
+def _refusal(status: int, exc: DomainError | None = None) -> Response:
     # Twilio reads TwiML only: an empty <Response/> sends the texter nothing, and the
     # status shows the refusal in Twilio's debugger. Never the API's JSON.
-    return Response(sms.twiml([]), status_code=status, media_type="application/xml")
+    return Response(sms.twiml([]), status_code=status, media_type="application/xml",
+                    headers=retry_after_headers(status, exc))
 
 
 def _reply(request: Request, fields: dict[str, str]) -> list[str]:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from referraldesk.api import access
 from referraldesk.api.deps import DbSession, require_roles
 from referraldesk.audit.trail import Actor
-from referraldesk.errors import HTTP_STATUS
+from referraldesk.errors import HTTP_STATUS, retry_after_headers
 from referraldesk.tools import ToolContext, ToolOutcome, catalog
 
 router = APIRouter(prefix="/api/tools", tags=["tools"])
@@ -33,7 +33,8 @@ def outcome_response(outcome: ToolOutcome, success_status: int = 200) -> JSONRes
         return JSONResponse(body, status_code=success_status)
     assert outcome.error is not None
     status = HTTP_STATUS.get(outcome.error.code, 400)
-    return JSONResponse({"ok": False, "error": outcome.error.model_dump()}, status_code=status)
+    return JSONResponse({"ok": False, "error": outcome.error.model_dump()}, status_code=status,
+                        headers=retry_after_headers(status))
 
 
 @router.get("")

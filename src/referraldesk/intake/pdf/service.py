@@ -84,6 +84,8 @@ def read_stored_pdf(message_id: str) -> str | None:
     # No transaction is open here: OCR may take a minute and must block no one.
     result = _read(message_id, data)
     with session_scope() as session:
+        # The chain before the row: this transaction audits after locking it.
+        trail.lock_chain(session)
         message = session.get(IntakeMessage, message_id, with_for_update=True)
         if message is None or message.status != READING:
             return None

@@ -85,7 +85,8 @@ def _checked(ref: BookingRef) -> BookingRef:
     if len(ref.key) > _KEY_LENGTH:
         room = _KEY_LENGTH - len(BookingRef(ref.system, "").key)
         raise InvalidArgument(
-            f"the booking reference is {len(ref.value)} characters; at most {room} are kept",
+            f"Appointment.identifier.value (the booking reference) is {len(ref.value)} "
+            f"characters; at most {room} are kept, send a shorter one",
             field="Appointment.identifier.value",
         )
     return ref
