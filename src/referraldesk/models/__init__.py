@@ -1,5 +1,7 @@
 """Every table of referraldesk; importing this package registers them all."""
 
+# The roll-up's invalidation listens on every session once the tables above exist.
+import referraldesk.analytics.rollup_invalidation  # noqa: E402,F401,I001
 from referraldesk.models.audit import AuditEvent
 from referraldesk.models.auth import ROLES, ApiToken, IdempotencyRecord, User
 from referraldesk.models.calendar_feed import CalendarFeed, ScheduleFeedMessage
@@ -31,6 +33,7 @@ from referraldesk.models.practice import (
 from referraldesk.models.ratelimit import RateCounter
 from referraldesk.models.referral import Referral, ReferralTransition, ReferringPractice
 from referraldesk.models.rights import DataRightsRequest, RecordingDisclosure
+from referraldesk.models.rollup import DailyFigure, RollupDay
 from referraldesk.models.scheduling import APPOINTMENT_STATUSES, BOOKED, Appointment
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "Conversation",
     "ConversationAnalysis",
     "Coverage",
+    "DailyFigure",
     "DataRightsRequest",
     "IdempotencyRecord",
     "IntakeMessage",
@@ -66,6 +70,7 @@ __all__ = [
     "Referral",
     "ReferralTransition",
     "ReferringPractice",
+    "RollupDay",
     "ScheduleFeedMessage",
     "Service",
     "Specialty",

@@ -14,6 +14,7 @@ cohort's durations, a set bounded by the range.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import median
@@ -187,8 +188,8 @@ def _leakage(groups: list[dict[str, Any]]) -> dict[str, int]:
     return {str(reason or "unknown"): count for reason, count in ordered}
 
 
-def _median(spans: list[float]) -> float | None:
-    return round(median(spans), 1) if spans else None
+def _median(spans: list[int]) -> float | None:
+    return round(float(median(spans)), 1) if spans else None
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,8 @@ class _Spans:
     """Days from receipt to the first booking and to a kept visit; booked visits that
     met their target date."""
 
-    to_schedule: list[float]
-    to_visit: list[float]
+    to_schedule: list[int]
+    to_visit: list[int]
     judged: int
     within: int
 
@@ -231,8 +232,10 @@ def _spans(session: Session, period: FunnelRange) -> _Spans:
     return _Spans(to_schedule, to_visit, judged, within)
 
 
-def _days(earlier: datetime, later: datetime) -> float:
-    return (later - earlier).total_seconds() / SECONDS_PER_DAY
+def _days(earlier: datetime, later: datetime) -> int:
+    """Whole days, floored and never below 0: the dashboard's per-day roll-up can only
+    keep whole days (analytics/rollup_figures.py), and both must say the same."""
+    return max(math.floor((later - earlier).total_seconds() / SECONDS_PER_DAY), 0)
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 19:58:10.459557
+Create Date: 2026-12-04 16:57:36.535516
 """
 
 import sqlalchemy as sa
@@ -176,6 +176,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_referring_practices_name")),
     )
     op.create_table(
+        "rollup_days",
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("built_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("zone", "day", name=op.f("pk_rollup_days")),
+    )
+    op.create_table(
         "specialties",
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("nucc_code", sa.String(length=10), nullable=False),
@@ -255,6 +262,21 @@ def upgrade() -> None:
     with op.batch_alter_table("coverages", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_coverages_patient_id"), ["patient_id"], unique=False)
 
+    op.create_table(
+        "daily_figures",
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("family", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["zone", "day"],
+            ["rollup_days.zone", "rollup_days.day"],
+            name=op.f("fk_daily_figures_zone_rollup_days"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("zone", "day", "family", "key", name=op.f("pk_daily_figures")),
+    )
     op.create_table(
         "dashboard_sessions",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -1192,6 +1214,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_dashboard_sessions_user_id"))
 
     op.drop_table("dashboard_sessions")
+    op.drop_table("daily_figures")
     with op.batch_alter_table("coverages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_coverages_patient_id"))
 
@@ -1207,6 +1230,7 @@ def downgrade() -> None:
     op.drop_table("closures")
     op.drop_table("users")
     op.drop_table("specialties")
+    op.drop_table("rollup_days")
     op.drop_table("referring_practices")
     with op.batch_alter_table("rate_counters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rate_counters_expires_at"))
