@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy import Engine, create_engine, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 import referraldesk.models  # noqa: F401 - registers every table
@@ -53,6 +53,7 @@ from referraldesk.models import (
     AuditEvent,
     Conversation,
     ConversationAnalysis,
+    DailyFigure,
     IntakeMessage,
     Location,
     Patient,
@@ -61,6 +62,7 @@ from referraldesk.models import (
     Referral,
     ReferralTransition,
     ReferringPractice,
+    RollupDay,
     StaffTask,
     ToolCall,
     Turn,
@@ -99,6 +101,9 @@ SURNAMES = ("García", "López", "Hernández", "Martínez", "González", "Pérez
 class Page:
     name: str
     path: str
+    # Empty the Numbers roll-up before every request: what each read cost before the
+    # roll-up existed (every figure computed from the source tables), the baseline.
+    cold: bool = False
 
 
 def _rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -272,6 +277,9 @@ def pages(ids: dict[str, str]) -> list[Page]:
         Page("intake queue", "/admin/intake"),
         Page("numbers (30 days)", "/admin/numbers"),
         Page("numbers (a year)", "/admin/numbers?from=2025-03-11&to=2026-03-10"),
+        Page("numbers (30 days), roll-up empty", "/admin/numbers", cold=True),
+        Page("numbers (a year), roll-up empty", "/admin/numbers?from=2025-03-11&to=2026-03-10",
+             cold=True),
         Page("schedule (week)", "/admin/schedule"),
         Page("practice", "/admin/practice"),
         Page("patient search", "/admin/patients?name=maria%20garcia"),
@@ -285,8 +293,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def _runs_for(page: Page, client: TestClient, runs: int) -> int:
+def _empty_rollup(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        session.execute(delete(DailyFigure))
+        session.execute(delete(RollupDay))
+
+
+def _runs_for(page: Page, client: TestClient, runs: int, engine: Engine) -> int:
     """`runs`, or fewer for a page that takes seconds: about a minute per page at most."""
+    if page.cold:
+        _empty_rollup(engine)
     started = time.perf_counter()
     client.get(page.path)
     seconds = time.perf_counter() - started
@@ -294,7 +310,7 @@ def _runs_for(page: Page, client: TestClient, runs: int) -> int:
 
 
 def time_pages(
-    engine: Engine, ids: dict[str, str], runs: int
+    engine: Engine, ids: dict[str, str], runs: int, only: list[str] | None = None
 ) -> list[tuple[str, int, float, float, float]]:
     with session_scope(engine) as session:
         user = session.scalars(select(referraldesk.models.User)).one()
@@ -303,11 +319,15 @@ def time_pages(
     client.cookies.set(SESSION_COOKIE, secret, path="/admin")
     results = []
     for page in pages(ids):
+        if only and not any(word in page.name for word in only):
+            continue
         first = client.get(page.path)
         if first.status_code != 200:
             sys.exit(f"{page.path} answered {first.status_code}: {first.text[-400:]}")
         samples, cpu = [], []
-        for _ in range(_runs_for(page, client, runs)):
+        for _ in range(_runs_for(page, client, runs, engine)):
+            if page.cold:
+                _empty_rollup(engine)
             started, started_cpu = time.perf_counter(), time.process_time()
             client.get(page.path)
             samples.append((time.perf_counter() - started) * 1000)
@@ -362,6 +382,8 @@ def main() -> None:
     parser.add_argument("--referrals", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--pages", default="",
+                        help="comma-separated words; time only pages whose name has one")
     args = parser.parse_args()
     configure_logging("WARNING", json=True)
     clock.set_now(NOW, frozen=True)
@@ -378,7 +400,8 @@ def main() -> None:
             analyze(engine)
             print(f"<!-- {name}: filled in {time.perf_counter() - started:.0f} s -->",
                   file=sys.stderr)
-            for page, count, median, p99, cpu in time_pages(engine, ids, args.runs):
+            only = [word.strip() for word in args.pages.split(",") if word.strip()]
+            for page, count, median, p99, cpu in time_pages(engine, ids, args.runs, only):
                 print(f"| {name} | {page} | {count} | {median:.0f} | {p99:.0f} | {cpu:.0f} |",
                       flush=True)
             use_engine(None)

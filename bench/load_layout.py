@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -96,6 +97,8 @@ class Layout:
             _drop_queue(self.env["REFERRALDESK_REDIS_URL"], self.env["REFERRALDESK_QUEUE_NAME"])
         if self._pg_name is not None:
             _drop_database(self._pg_name)
+        # The processes' logs, the SQLite files and the development key go with it.
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def spawn(self, role: str, command: list[str]) -> subprocess.Popen[bytes]:
         """Start `command` with this layout's settings, its output in a log in the workdir."""

@@ -5,7 +5,7 @@ here); the session fixture installs it with apt-get when it is missing, and skip
 with the reason when it cannot. The server is uvicorn on a socket this process
 has already bound and put in listening state, so the browser's first request
 waits in the socket's queue and no test waits on a timer. Screenshots go to
-test-artifacts/admin/.
+test-artifacts/admin/ (the tablet checks' as tablet-<page>.png).
 """
 
 from __future__ import annotations
@@ -23,12 +23,19 @@ from typing import Any
 import pytest
 import uvicorn
 from sqlalchemy import Engine, select
-from tests.admin.world import NOW, PASSWORD, World, email
+from tests.admin.world import NOW, PASSWORD, World, at, email
 
 from referraldesk import clock
+from referraldesk.admin import access
 from referraldesk.api.app import create_app
 from referraldesk.db.session import make_engine, session_scope, use_engine
-from referraldesk.models import Location, OfficeHours, Referral
+from referraldesk.models import (
+    Conversation,
+    ConversationAnalysis,
+    Location,
+    OfficeHours,
+    Referral,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +45,16 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgro
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
 APT_TIMEOUT_SECONDS = 900
 TABLET = {"width": 820, "height": 1180}
+# Every page of the navigation, and the forms reached from Practice.
+TABLET_PAGES = [(page.key, page.path) for page in access.PAGES] + [
+    ("practice-provider", "/admin/practice/providers/1904000555"),
+    ("practice-service", "/admin/practice/services/pt_eval"),
+]
+# What sticks out past the right edge of the window, to name it when a page is too wide.
+WIDER_THAN_WINDOW = """() => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .filter(el => !el.closest('.table-wrap'))
+  .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''))"""
 LAPTOP = {"width": 1366, "height": 900}
 
 
@@ -229,3 +246,46 @@ def test_the_board_fits_a_tablet(playwright_browser: Any, site: Site) -> None:
         context.close()
 
     assert scroll_width <= TABLET["width"]
+
+
+@pytest.fixture(scope="module")
+def tablet(playwright_browser: Any, site: Site) -> Iterator[Any]:
+    """An administrator (who sees every page) on a tablet held upright."""
+    clock.set_now(clock.parse_instant(NOW), frozen=True)
+    context = playwright_browser.new_context(viewport=TABLET, base_url=site.url, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    _sign_in(page, "admin")
+    yield page
+    context.close()
+
+
+def _a_flagged_conversation(site: Site) -> None:
+    """So Today shows its widest table: a call the analysis flagged that no task covers."""
+    with session_scope(site.engine) as session:
+        conversation = Conversation(channel="voice", language="en", status="ended",
+                                    outcome="abandoned", started_at=at(3),
+                                    last_activity_at=at(2.9), ended_at=at(2.9))
+        session.add(conversation)
+        session.flush()
+        session.add(ConversationAnalysis(
+            conversation_id=conversation.id, sentiment=-0.7, lead_score=10, intent="complaint",
+            topics=[], satisfaction=1, escalation_flag=True, escalation_reason="caller upset",
+            summary="Caller was unhappy about a wait.", analyzer="embedded",
+            analyzer_version="1", analyzed_at=at(2.8)))
+
+
+@pytest.mark.parametrize(("key", "path"), TABLET_PAGES, ids=[key for key, _ in TABLET_PAGES])
+def test_each_page_fits_a_tablet(tablet: Any, site: Site, key: str, path: str) -> None:
+    if key == "today":
+        _a_flagged_conversation(site)
+
+    tablet.goto(path)
+    tablet.wait_for_load_state()
+
+    scroll_width = tablet.evaluate("document.documentElement.scrollWidth")
+    sticking_out = tablet.evaluate(WIDER_THAN_WINDOW)
+    _shot(tablet, f"tablet-{key}")
+    assert tablet.url.endswith(path), "the page sent the browser elsewhere"
+    assert tablet.locator("main h1").count() == 1
+    assert scroll_width <= TABLET["width"], f"{path} is {scroll_width}px wide: {sticking_out}"

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from datetime import date, time
 
+import pytest
 from sqlalchemy import Engine, select
 from tests.admin.conftest import SignIn
 
 from referraldesk.db.session import session_scope
-from referraldesk.models import Closure, Location, OfficeHours, Practice
+from referraldesk.models import (
+    AuditEvent,
+    Closure,
+    Location,
+    OfficeHours,
+    Practice,
+    Provider,
+    Service,
+)
 
 TULARE_WEEK = {f"hours_{day}": "08:00-17:00" for day in ("mon", "tue", "wed", "thu", "fri")}
 
@@ -108,3 +117,193 @@ def test_languages_and_coverage_are_changed_and_an_empty_language_list_refused(
     with session_scope(engine) as session:
         practice = session.scalars(select(Practice)).one()
         assert (practice.languages, practice.coverage_mode) == (["en"], "after_hours")
+
+
+# Providers and services ------------------------------------------------------------------
+
+THAO = "1904000555"  # Kevin Thao, orthopedics: en and hmn, Visalia only, every plan
+THAO_FORM = {"languages": "en, hmn", "accepting_new_patients": "on", "site_visalia": "on",
+             **{f"plan_{key}": "on" for key in ("anthem_medi_cal", "health_net_medi_cal",
+                                                 "medicare", "state_fund", "blue_shield_ppo",
+                                                 "aetna_ppo", "self_pay")}}
+
+
+def _provider(engine: Engine, npi: str) -> tuple[list[str], bool, list[str], list[str]]:
+    with session_scope(engine) as session:
+        row = session.scalars(select(Provider).where(Provider.npi == npi)).one()
+        return (list(row.languages), row.accepting_new_patients,
+                sorted(site.key for site in row.locations), sorted(plan.key for plan in row.plans))
+
+
+def _audited(engine: Engine, resource_type: str) -> list[tuple[str, str, str | None]]:
+    with session_scope(engine) as session:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.resource_type == resource_type)
+                               .order_by(AuditEvent.seq)).all()
+        return [(row.actor, row.action, row.reason) for row in rows]
+
+
+def test_an_administrator_opens_a_providers_form_filled_in(signed_in: SignIn) -> None:
+    page = signed_in("admin").get(f"/admin/practice/providers/{THAO}")
+
+    assert page.status_code == 200
+    assert 'name="languages" value="en, hmn"' in page.text
+    assert 'name="site_visalia" checked' in page.text
+    assert 'name="site_tulare">' in page.text
+    assert 'name="accepting_new_patients" checked' in page.text
+    assert f'action="/admin/practice/providers/{THAO}"' in page.text
+    assert 'name="csrf_token"' in page.text
+
+
+def test_the_practice_page_links_each_provider_and_service_to_its_form_for_admins_only(
+    signed_in: SignIn
+) -> None:
+    admin_page = signed_in("admin").get("/admin/practice").text
+    staff_page = signed_in("staff").get("/admin/practice").text
+
+    assert f'href="/admin/practice/providers/{THAO}"' in admin_page
+    assert 'href="/admin/practice/services/pt_eval"' in admin_page
+    assert "/admin/practice/providers/" not in staff_page
+    assert "/admin/practice/services/" not in staff_page
+
+
+def test_editing_a_providers_languages_sites_plans_and_new_patients_applies_and_is_audited(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    form = {"languages": "en, hmn, es", "site_visalia": "on", "site_tulare": "on",
+            "plan_medicare": "on", "plan_self_pay": "on"}  # new patients: unticked
+
+    response = signed_in("admin").post(f"/admin/practice/providers/{THAO}", form)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/admin/practice?done=saved#providers"
+    assert _provider(engine, THAO) == (["en", "hmn", "es"], False, ["tulare", "visalia"],
+                                       ["medicare", "self_pay"])
+    assert _audited(engine, "provider") == [
+        ("staff:admin@valle.example.org", "update",
+         "edited on the dashboard: languages, locations, plans, accepting_new_patients")]
+    assert ("staff:admin@valle.example.org", "update",
+            "practice config loaded from the dashboard") in _audited(engine, "practice")
+
+
+def test_saving_a_provider_unchanged_writes_and_audits_nothing(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    admin = signed_in("admin")
+
+    response = admin.post(f"/admin/practice/providers/{THAO}", THAO_FORM)
+
+    assert response.headers["location"] == "/admin/practice?done=unchanged#providers"
+    assert "Nothing to save: it was already so." in admin.get(response.headers["location"]).text
+    assert _audited(engine, "provider") == []
+
+
+def test_provider_languages_and_sites_are_checked_as_the_file_is_each_problem_named(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    before = _provider(engine, THAO)
+    form = {**THAO_FORM, "languages": "english, en"}
+    del form["site_visalia"]
+
+    page = signed_in("admin").post(f"/admin/practice/providers/{THAO}", form)
+
+    assert page.status_code == 422
+    problems = page.context["problems"]
+    assert any(p.startswith("Languages ([0]): ") and "ISO 639" in p for p in problems), problems
+    assert any(p.startswith("Sites: ") and "at least 1 item" in p for p in problems), problems
+    assert "Nothing was changed." in page.text and 'role="alert"' in page.text
+    assert 'value="english, en"' in page.text  # what was typed is kept to fix
+    assert _provider(engine, THAO) == before
+    assert _audited(engine, "provider") == []
+
+
+def test_a_site_the_providers_week_uses_cannot_be_taken_away(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    form = {**THAO_FORM, "site_tulare": "on"}
+    del form["site_visalia"]
+
+    page = signed_in("admin").post(f"/admin/practice/providers/{THAO}", form)
+
+    assert page.status_code == 422
+    assert any(p.startswith("Weekly schedule ([0].location): location 'visalia' is not among "
+                            "this provider's locations") for p in page.context["problems"])
+    assert _provider(engine, THAO)[2] == ["visalia"]
+
+
+def test_an_empty_language_list_is_refused(signed_in: SignIn, engine: Engine) -> None:
+    page = signed_in("admin").post(f"/admin/practice/providers/{THAO}",
+                                   {**THAO_FORM, "languages": " , "})
+
+    assert page.status_code == 422
+    assert any(p.startswith("Languages: ") and "at least 1 item" in p
+               for p in page.context["problems"])
+    assert _provider(engine, THAO)[0] == ["en", "hmn"]
+
+
+def test_an_unknown_provider_or_service_is_a_clear_404(signed_in: SignIn) -> None:
+    admin = signed_in("admin")
+
+    provider = admin.post("/admin/practice/providers/1234567893", THAO_FORM)
+    service = admin.get("/admin/practice/services/no_such_visit")
+
+    assert provider.status_code == service.status_code == 404
+    assert provider.context["message"] == "there is no provider with npi '1234567893'"
+    assert service.context["message"] == "there is no service with key 'no_such_visit'"
+    assert "there is no provider with npi &#39;1234567893&#39;" in provider.text
+
+
+def _minutes(engine: Engine, key: str) -> int:
+    with session_scope(engine) as session:
+        return session.scalars(select(Service.duration_minutes).where(Service.key == key)).one()
+
+
+def test_a_services_length_is_changed_and_audited(signed_in: SignIn, engine: Engine) -> None:
+    admin = signed_in("admin")
+    form = admin.get("/admin/practice/services/pt_eval")
+
+    response = admin.post("/admin/practice/services/pt_eval", {"duration_minutes": " 60 "})
+
+    assert form.status_code == 200 and 'name="duration_minutes" value="45"' in form.text
+    assert response.status_code == 303
+    assert response.headers["location"] == "/admin/practice?done=saved#services"
+    assert _minutes(engine, "pt_eval") == 60
+    assert _audited(engine, "service") == [
+        ("staff:admin@valle.example.org", "update", "edited on the dashboard: duration_minutes")]
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("3", "Minutes: Input should be greater than or equal to 5 (got 3)"),
+    ("481", "Minutes: Input should be less than or equal to 480 (got 481)"),
+    ("forty", "Minutes: Input should be a valid integer, unable to parse string as an integer "
+              "(got 'forty')"),
+    ("", "Minutes: Input should be a valid integer, unable to parse string as an integer "
+         "(got '')"),
+    ("²", "Minutes: Input should be a valid integer"),
+])
+def test_a_service_length_outside_the_files_rules_is_refused_on_the_form(
+    signed_in: SignIn, engine: Engine, typed: str, says: str
+) -> None:
+    page = signed_in("admin").post("/admin/practice/services/pt_eval",
+                                   {"duration_minutes": typed})
+
+    assert page.status_code == 422
+    assert any(problem.startswith(says) for problem in page.context["problems"]), \
+        page.context["problems"]
+    assert f'name="duration_minutes" value="{typed}"' in page.text
+    assert _minutes(engine, "pt_eval") == 45
+
+
+@pytest.mark.parametrize("role", ["staff", "coordinator", "auditor"])
+def test_only_an_administrator_may_edit_providers_and_services(
+    signed_in: SignIn, engine: Engine, role: str
+) -> None:
+    other = signed_in(role)
+
+    responses = [other.get(f"/admin/practice/providers/{THAO}"),
+                 other.post(f"/admin/practice/providers/{THAO}", {"languages": "en"}),
+                 other.get("/admin/practice/services/pt_eval"),
+                 other.post("/admin/practice/services/pt_eval", {"duration_minutes": "60"})]
+
+    assert [response.status_code for response in responses] == [403] * 4
+    assert f"the {role} role may not change Practice" in responses[1].text
+    assert _provider(engine, THAO)[0] == ["en", "hmn"] and _minutes(engine, "pt_eval") == 45

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from referraldesk.audit.trail import Actor
 
-SAMPLES = Path("/work/shared/samples")
+# REFERRALDESK_SAMPLES_DIR, else <clone>/../shared/samples (as tests/cases finds the cases).
+SAMPLES = Path(os.environ.get("REFERRALDESK_SAMPLES_DIR")
+               or Path(__file__).resolve().parents[2].parent / "shared" / "samples")
 # Wednesday 2026-03-04, 10:00 in Visalia (inputs.md's "today").
 NOW = "2026-03-04T10:00:00-08:00"
 INTEGRATION = Actor(name="integration:valley-ehr", role="integration")
@@ -22,7 +25,7 @@ HL7_SAMPLES = (
 
 
 def sample(name: str) -> str:
-    """A file of /work/shared/samples, as text with its own line endings untouched."""
+    """A file of the shared samples, as text with its own line endings untouched."""
     with (SAMPLES / name).open(encoding="utf-8", newline="") as file:
         return file.read()
 

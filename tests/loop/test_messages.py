@@ -145,14 +145,26 @@ def test_a_fax_referrer_gets_a_letter_waiting_to_be_printed(
     assert json.loads(letter.payload)["label"] == "Accepted"
 
 
-def test_a_referrer_without_a_protocol_hears_nothing(session: Session, frozen_now: Freeze) -> None:
+def test_a_referrer_not_in_the_practice_file_gets_a_letter_for_staff_to_send(
+    session: Session, frozen_now: Freeze
+) -> None:
     frozen_now(NOW)
     referral = refer(
         session, register(session), referring_practice="Walk-in Clinic Nobody Configured"
     )
 
+    [letter] = outbox(session, referral.id)
+
     assert referral.status == "accepted"
-    assert outbox(session, referral.id) == []
+    assert referral.referring_practice is not None
+    assert referral.referring_practice.protocol == "none"
+    assert (letter.protocol, letter.kind, letter.message_type, letter.status) == (
+        "none",
+        "accepted",
+        "letter",
+        "pending",
+    )
+    assert json.loads(letter.payload)["label"] == "Accepted"
 
 
 def test_a_rejection_tells_the_referrer_why(session: Session, frozen_now: Freeze) -> None:

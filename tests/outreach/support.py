@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from tests.intake.support import SAMPLES
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
@@ -19,7 +20,9 @@ import referraldesk.models  # noqa: F401 - registers every table
 from referraldesk.audit.trail import Actor
 from referraldesk.db.base import Base
 from referraldesk.db.session import make_engine, session_factory
+from referraldesk.intake.hl7.service import receive_hl7
 from referraldesk.models import OutboundMessage, Patient, Referral
+from referraldesk.outreach.calls import CallResult
 from referraldesk.outreach.sms import TwilioSms
 from referraldesk.patients.consents import record_consent
 from referraldesk.patients.service import register_patient
@@ -91,6 +94,42 @@ def refer(session: Any, patient: Patient, **changes: Any) -> Referral:
     }
     data.update(changes)
     return create_referral(session, INTAKE, data, source="json")
+
+
+def hl7_sample(name: str, *replacements: tuple[str, str]) -> str:
+    """A shared sample message with each `(old, new)` text replaced."""
+    with (SAMPLES / name).open(encoding="utf-8", newline="") as file:
+        text = file.read()
+    for old, new in replacements:
+        assert old in text, f"{old!r} is not in {name}"
+        text = text.replace(old, new)
+    return text
+
+
+def take_in_hl7(session: Any, text: str) -> Referral:
+    """Receive an HL7 referral as the HTTP door does; the referral it made or matched."""
+    outcome = receive_hl7(session, INTAKE, text, channel="hl7_http")
+    assert outcome.applied, outcome.summary
+    referral = session.get(Referral, outcome.referral_id)
+    assert referral is not None
+    return referral
+
+
+@dataclass
+class FakeCalls:
+    """The voice seam in memory: records each call asked for and answers it was queued."""
+
+    calls: list[dict[str, str]] = field(default_factory=list)
+
+    def place_call(
+        self, session: Any, *, to: str, from_: str, language: str, referral_id: str
+    ) -> CallResult:
+        self.calls.append({"to": to, "language": language, "referral_id": referral_id})
+        return CallResult("queued", external_id=f"CA{len(self.calls):032d}")
+
+    @property
+    def numbers(self) -> list[str]:
+        return [call["to"] for call in self.calls]
 
 
 def outbox(session: Any, referral_id: str) -> list[OutboundMessage]:

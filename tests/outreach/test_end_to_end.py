@@ -1,6 +1,9 @@
-"""A referral from intake to a closed loop: outreach inside the calling hours across the
-spring DST change, booking by the agent over SMS, the kept visit, the consult note, and
-every message back to the referring practice acknowledged."""
+"""A referral from HL7 intake to a closed loop: outreach inside the calling hours across the
+spring DST change, the patient's yes to texts recorded by staff, booking by the agent over
+SMS, the kept visit, the consult note, and every message back to the referring practice
+acknowledged. And calling hours in the patient's own zone: in January, when Phoenix reads
+an hour ahead of California, an Arizona number is called at 08:30 MST while a California
+one still waits for 08:00 PST."""
 
 from __future__ import annotations
 
@@ -12,12 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 from tests.outreach.support import (
     STAFF,
+    FakeCalls,
     FakeMllp,
     FakeTwilio,
+    hl7_sample,
     outbox,
-    refer,
-    register,
     segment,
+    take_in_hl7,
     twilio,
 )
 
@@ -28,8 +32,12 @@ from referraldesk.loop.transports import MllpTransport
 from referraldesk.loop.visits import record_visit
 from referraldesk.models import Appointment
 from referraldesk.outreach.service import run_outreach
+from referraldesk.patients.consents import consents_in_force
+from referraldesk.patients.staff_consents import record_by_staff
 
 Freeze = Callable[[datetime | str], datetime]
+RASH = "ref_i12_dermatology_crlf.hl7"
+KNEE = "ref_i12_orthopedics.hl7"
 
 
 def at(text: str) -> datetime:
@@ -44,30 +52,39 @@ def reply(session: Session, phone: str, text: str) -> Any:
 def test_a_referral_walks_from_intake_to_a_closed_loop(
     session: Session, frozen_now: Freeze
 ) -> None:
-    # Friday 6 March 2026, 19:00 PST: the referral arrives as intake would create it.
+    # Friday 6 March 2026, 19:00 PST: Valley Family Medicine's EHR sends the REF^I12 for
+    # a patient we have never seen. The referral allows automated calls (the practice's
+    # default policy); texts wait for the patient's own yes.
     frozen_now("2026-03-07T03:00:00+00:00")
-    patient = register(session)
-    referral = refer(session, patient, placer_id="VFM-R-88310")
-    fake = FakeTwilio()
-    assert referral.status == "accepted"
+    referral = take_in_hl7(session, hl7_sample(RASH))
+    patient = referral.patient
+    texts, calls = FakeTwilio(), FakeCalls()
+    assert (referral.status, referral.placer_id, referral.source) == (
+        "accepted", "VFM-R-88190", "hl7")
+    assert consents_in_force(patient)["automated_calls"] is True
 
-    # Saturday 07:30 PST is too early; 20:30 PST is inside the hours.
-    assert (
-        run_outreach(session, now=at("2026-03-07T15:30:00+00:00"), sms=twilio(fake)).attempted == []
-    )
-    assert run_outreach(
-        session, now=at("2026-03-08T04:30:00+00:00"), sms=twilio(fake)
-    ).attempted == [referral.id]
-    assert referral.status == "contacting"
-    # 24 hours later it is Sunday 21:30 PDT (clocks sprang forward): too late. The
-    # next round waits for Monday 08:00 PDT, which is 15:00 UTC, not 16:00.
+    def round_at(instant: str | None = None) -> list[str]:
+        when = at(instant) if instant else None
+        return run_outreach(session, now=when, sms=twilio(texts), calls=calls).attempted
+
+    # Saturday 07:30 PST is too early; 20:30 PST is inside the hours: a call.
+    assert round_at("2026-03-07T15:30:00+00:00") == []
+    assert round_at("2026-03-08T04:30:00+00:00") == [referral.id]
+    assert (referral.status, calls.numbers, texts.requests) == (
+        "contacting", ["+15595550143"], [])
+
+    # She calls the front desk back and says texts are fine; the coordinator records it.
+    record_by_staff(session, STAFF, patient.id, "texts", True, "said yes to texts by phone")
+
+    # 24 hours after the call it is Sunday 21:30 PDT (clocks sprang forward): too late.
+    # The next round waits for Monday 08:00 PDT, which is 15:00 UTC, not 16:00.
     for quiet in ("2026-03-09T04:30:00+00:00", "2026-03-09T14:59:00+00:00"):
-        assert run_outreach(session, now=at(quiet), sms=twilio(fake)).attempted == []
+        assert round_at(quiet) == []
     frozen_now("2026-03-09T15:00:00+00:00")
-    assert run_outreach(session, sms=twilio(fake)).attempted == [referral.id]
-    assert len(fake.requests) == 2
+    assert round_at() == [referral.id]
+    assert (len(texts.requests), len(calls.calls)) == (1, 2)
 
-    # The patient answers the second text; the agent books through the same thread.
+    # The patient answers the text; the agent books through the same thread.
     phone = patient.primary_phone or ""
     conversation, _ = reply(session, phone, "Soy María Elena López García")
     reply(session, phone, "el 3 de abril del 85")
@@ -99,7 +116,7 @@ def test_a_referral_walks_from_intake_to_a_closed_loop(
     ]
     accepted = messages[0].payload
     assert segment(accepted, "RF1")[1] == "A^Accepted^HL70283"
-    assert segment(accepted, "RF1")[6] == "VFM-R-88310"
+    assert segment(accepted, "RF1")[6] == "VFM-R-88190"
     assert segment(accepted, "PID")[5] == "López García^María Elena"
 
     siu = messages[1].payload
@@ -107,7 +124,7 @@ def test_a_referral_walks_from_intake_to_a_closed_loop(
     assert segment(siu, "MSH")[8] == "SIU^S12^SIU_S12"
     assert segment(siu, "SCH")[2] == f"{appointment.id}^REFERRALDESK"
     assert segment(siu, "SCH")[25] == "Booked"
-    assert segment(siu, "SCH")[26] == "VFM-R-88310"
+    assert segment(siu, "SCH")[26] == "VFM-R-88190"
     assert segment(siu, "TQ1")[7] == appointment.start_at.strftime("%Y%m%d%H%M%S+0000")
     assert local_start.hour < 9
     assert segment(siu, "AIP")[3].startswith(f"{appointment.provider.npi}^Villanueva^")
@@ -127,3 +144,29 @@ def test_a_referral_walks_from_intake_to_a_closed_loop(
         "RRI",
         "RRI",
     ]
+
+
+def test_in_january_an_arizona_number_is_called_an_hour_before_a_california_one(
+    session: Session, frozen_now: Freeze
+) -> None:
+    # Tuesday 13 January 2026, 16:00 PST: two referrals over HL7, one patient with a
+    # Phoenix mobile (602), one with a Fresno one (559).
+    frozen_now("2026-01-14T00:00:00+00:00")
+    phoenix = take_in_hl7(session, hl7_sample(KNEE, ("^PRN^CP^^1^559^5550117",
+                                                     "^PRN^CP^^1^602^5550117")))
+    fresno = take_in_hl7(session, hl7_sample(RASH))
+    calls = FakeCalls()
+
+    def round_at(instant: str) -> list[str]:
+        return run_outreach(session, now=at(instant), sms=twilio(FakeTwilio()),
+                            calls=calls).attempted
+
+    # 14:59 UTC is 07:59 in Phoenix (MST all year) and 06:59 in California: nobody.
+    assert round_at("2026-01-14T14:59:00+00:00") == []
+    # 15:30 UTC is 08:30 in Phoenix but 07:30 in California (PST, an hour behind in
+    # winter; in summer PDT reads the same as Phoenix): only the Arizona number is called.
+    assert round_at("2026-01-14T15:30:00+00:00") == [phoenix.id]
+    assert calls.numbers == ["+16025550117"]
+    # 16:00 UTC is 08:00 PST: now California.
+    assert round_at("2026-01-14T16:00:00+00:00") == [fresno.id]
+    assert calls.numbers == ["+16025550117", "+15595550143"]

@@ -1,5 +1,6 @@
 """A patient with a real history: registered with coverage, referred, texted by outreach,
-booked by the agent over SMS, the conversation ended and analysed; and a second patient
+booked by the agent over SMS (the practice's scheduling feed on, so the booking also
+leaves an SIU naming her), the conversation ended and analysed; and a second patient
 who must come through every data-rights action untouched."""
 
 from __future__ import annotations
@@ -7,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.outreach.support import INTAKE, FakeTwilio, refer, twilio
 
 from referraldesk import clock
 from referraldesk.conversation import runtime
-from referraldesk.models import Patient
+from referraldesk.models import Patient, Practice
 from referraldesk.outreach.service import run_outreach
 from referraldesk.patients.consents import record_consent
 from referraldesk.patients.service import register_patient
@@ -20,11 +22,16 @@ from referraldesk.practice.loader import demo_config, load_config
 
 PHONE = "+15595550143"
 OTHER_PHONE = "+15595550199"
+# The practice-management system's interface engine; nothing listens, nothing is sent.
+PM_FEED = "mllp://pm.example:2575"
 MEMBER_ID = "XGM884215570"
 SAID = ("Soy María Elena López García", "el 3 de abril del 85", "temprano, antes de las 9")
-# Every value that names the patient: none may survive an erasure anywhere.
+# Every value that names the patient: none may survive an erasure anywhere. Each
+# accented name on its own too (ciphertext is ASCII, so no false hit), and the date of
+# birth as ISO, HL7 (PID-7) and US forms.
 NEEDLES = (
-    "María Elena", "López García", "lopez garcia", "1985-04-03", "19850403",
+    "María Elena", "María", "López García", "López", "García", "lopez garcia",
+    "1985-04-03", "19850403", "04/03/1985", "4/3/1985",
     PHONE, "5595550143", MEMBER_ID, "rash on both forearms", *SAID,
 )
 
@@ -39,6 +46,8 @@ class History:
 
 def load_practice(session: Session) -> None:
     load_config(session, demo_config())
+    practice = session.scalars(select(Practice)).one()
+    practice.policy = {**practice.policy, "scheduling_feed": {"send_to": PM_FEED}}
     session.commit()
 
 

@@ -30,6 +30,7 @@ def layout() -> Iterator[load_layout.Layout]:
     )
     yield started
     started.stop()
+    assert not started.workdir.exists(), "stop() must remove the layout's working folder"
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
-"""A burst of new conversations on the single-process SQLite default: every start
-succeeds, or is told 503 with Retry-After and leaves nothing behind; never a 500."""
+"""A burst of new conversations on one process, on the SQLite default and on PostgreSQL:
+every start succeeds, or is told 503 with Retry-After and leaves nothing behind; never
+a 500."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ BURST = 50
 def sqlite_app_engine(path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
+    return with_practice(engine)
+
+
+def with_practice(engine: Engine) -> Engine:
     clock.set_now(clock.parse_instant(NOW), frozen=True)
     with session_factory(engine)() as session:
         make_practice(session)
@@ -64,6 +69,18 @@ def test_fifty_simultaneous_starts_all_succeed(tmp_path: Path, generous_limits: 
     assert statuses == [201] * BURST
     assert stored(engine) == BURST
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_fifty_simultaneous_starts_on_postgresql_all_succeed(
+    pg_engine: Engine, generous_limits: None
+) -> None:
+    engine = with_practice(pg_engine)
+
+    statuses = [response.status_code for response in burst(engine)]
+
+    assert statuses == [201] * BURST
+    assert stored(engine) == BURST
 
 
 def test_a_request_that_waits_too_long_gets_503_with_retry_after(

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 import httpx
 import pytest
 from bench import load_layout
 from huey import Huey
+from huey.api import Task
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
+from tests.outreach.support import refer, register
 from tests.scale.conftest import NOW, wait_for
 
-from referraldesk.jobs.periodic import ClaimingScheduler
+from referraldesk import clock
+from referraldesk.jobs.periodic import ClaimingScheduler, tick_of
 from referraldesk.models import (
     Appointment,
     Conversation,
@@ -28,6 +31,8 @@ from referraldesk.models import (
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+HALF_PAST = "2026-03-04T09:30:00-08:00"
 
 
 class Instances:
@@ -105,25 +110,55 @@ def test_a_chat_books_across_instances_and_is_analysed_once(
 
 
 def test_outreach_is_queued_once_by_two_schedulers_and_run_by_a_worker(
-    shared_queue: Huey, database: Engine, frozen_now: Callable[[str], datetime]
+    shared_queue: Huey,
+    database: Engine,
+    frozen_now: Callable[[str], datetime],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    frozen_now(NOW)  # minute 15: outreach, the outbox and the sweep are all due
+    frozen_now(NOW)
+    with Session(database) as session:
+        referral_id = refer(session, register(
+            session, given="Esperanza", surnames=("Quintero", "Ibarra"),
+            dob=date(1979, 11, 23), phone="+15595550188")).id
+        session.commit()
+    enqueued: list[str] = []
+    enqueue = shared_queue.enqueue
+
+    def recording(task: Task) -> object:
+        enqueued.append(task.name)
+        return enqueue(task)
+
+    monkeypatch.setattr(shared_queue, "enqueue", recording)
     schedulers = [ClaimingScheduler(huey=shared_queue, stop_flag=None, interval=1,
                                     periodic=True) for _ in range(2)]
 
+    # The workers' own schedulers ran minute 15 when they started; minute 30 is one
+    # no worker's clock reaches while this module runs, so only this tick claims it.
+    frozen_now(HALF_PAST)
     for scheduler in schedulers:
         scheduler.enqueue_periodic_tasks(None)
-
-    def attempts() -> int:
-        with Session(database) as session:
-            return int(session.scalar(select(func.count()).select_from(OutreachAttempt)) or 0)
-
-    made = wait_for(attempts, what="outreach attempts by a worker")
-    assert made > 0
-    # A second tick in the same minute claims nothing more.
-    for scheduler in schedulers:
+    first_tick = sorted(enqueued)
+    for scheduler in schedulers:  # a second tick in the same minute claims nothing
         scheduler.enqueue_periodic_tasks(None)
-    assert shared_queue.pending_count() == 0 or attempts() == made
+    made = wait_for(lambda: outreach_attempts(database, referral_id),
+                    what="the outreach round by a worker")
+
+    due = sorted(task.name for task in shared_queue.read_periodic(tick_of(clock.now())))
+    assert first_tick == due
+    assert first_tick.count("outreach_round") == 1
+    assert sorted(enqueued) == first_tick
+    # The layout has no Twilio account: the round writes both attempts down as skipped.
+    assert made == [("sms", "skipped", "no_twilio_credentials", 1),
+                    ("voice", "skipped", "no_twilio_credentials", 1)]
+
+
+def outreach_attempts(database: Engine, referral_id: str) -> list[tuple[str, str, str, int]]:
+    with Session(database) as session:
+        rows = session.scalars(
+            select(OutreachAttempt).where(OutreachAttempt.referral_id == referral_id)
+            .order_by(OutreachAttempt.channel)
+        ).all()
+        return [(a.channel, a.status, a.reason or "", a.round) for a in rows]
 
 
 def test_a_killed_worker_loses_no_analysis(

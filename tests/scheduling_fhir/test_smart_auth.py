@@ -160,3 +160,28 @@ def test_a_bearer_token_comes_from_the_named_environment_variable(
     ).get("metadata")
 
     assert seen == ["Bearer s3cret"]
+
+
+def test_the_default_scope_covers_every_read_and_write_the_calendar_makes(
+    frozen_now: Callable[[str], datetime],
+) -> None:
+    frozen_now(NOW)
+    pem, _ = _keys("RS384")
+    asked: list[str] = []
+
+    def token_endpoint(request: httpx.Request) -> httpx.Response:
+        asked.append(parse_qs(request.content.decode())["scope"][0])
+        return httpx.Response(200, json={"access_token": "t", "expires_in": 300})
+
+    SmartBackendAuth(
+        _config(), pem, timeout_seconds=1, transport=httpx.MockTransport(token_endpoint)
+    ).access_token()
+
+    assert sorted(asked[0].split()) == [
+        "system/Appointment.read",
+        "system/Appointment.write",
+        "system/Location.read",
+        "system/Practitioner.read",
+        "system/Schedule.read",
+        "system/Slot.read",
+    ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
+from tests.outreach.support import register, segment
 from typer.testing import CliRunner
 
 from referraldesk.admin.queries.patients import search
@@ -20,9 +22,21 @@ from referraldesk.conversation.store import latest_open_conversation
 from referraldesk.db.crypto import Keyring, KeyringError, generate_key, get_keyring
 from referraldesk.db.rotation import rotate_all
 from referraldesk.db.session import session_factory, session_scope, use_engine
-from referraldesk.models import Conversation, IntakeMessage, Patient, Plan, Referral, Turn
+from referraldesk.models import (
+    Conversation,
+    IntakeMessage,
+    Patient,
+    Plan,
+    Practice,
+    Provider,
+    Referral,
+    ScheduleFeedMessage,
+    Turn,
+)
 from referraldesk.patients.identity import find_by_phone, find_patient
 from referraldesk.patients.service import register_patient
+from referraldesk.practice.loader import demo_config, load_config
+from referraldesk.scheduling.booking import BookingRequest, book
 from referraldesk.settings import reset_settings_cache
 
 STAFF = Actor(name="staff:desk@clinic.example.org", role="staff")
@@ -78,12 +92,31 @@ def clinic(any_engine: Engine, frozen_now: Callable[[str], object]) -> Engine:
     return any_engine
 
 
+@pytest.fixture
+def booked_with_feed(any_engine: Engine, frozen_now: Callable[[str], object]) -> Engine:
+    """The demo practice sending SIU to its PM system, and María booked: one S12 written."""
+    frozen_now(NOW)
+    with session_scope(any_engine) as session:
+        load_config(session, demo_config())
+        practice = session.scalars(select(Practice)).one()
+        practice.policy = {**practice.policy,
+                           "scheduling_feed": {"send_to": "mllp://pm.example:2575"}}
+        maria = register(session, given="María José", surnames=("Pérez", "Núñez"))
+        provider = session.scalars(select(Provider).where(Provider.npi == "1904000118")).one()
+        book(session, STAFF, BookingRequest(
+            patient_id=maria.id, provider_id=provider.id,
+            start=datetime(2026, 3, 9, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))))
+    return any_engine
+
+
 def _raw_dump(engine: Engine) -> str:
     from referraldesk.db.base import Base
 
+    # Each value whole: a Row's repr cuts long strings short, and would hide the end
+    # of a long plain-text message.
     with engine.connect() as connection:
         return "\n".join(
-            repr(row)
+            "|".join(str(value) for value in row)
             for table in Base.metadata.sorted_tables
             for row in connection.exec_driver_sql(f'SELECT * FROM "{table.name}"')
         )
@@ -200,6 +233,26 @@ def test_rotation_runs_in_batches_while_the_app_keeps_working_and_resumes(
     with session_factory(clinic)() as session:
         assert len(find_by_phone(session, "5595550999")) == 1
         assert len(session.scalars(select(Patient)).all()) == 6
+
+
+def test_the_sius_to_the_pm_system_are_stored_encrypted_and_rotated(
+    booked_with_feed: Engine, keys: Callable[..., None]
+) -> None:
+    engine = booked_with_feed
+    stored_under_a = _raw_dump(engine)
+    keys(KEY_B, KEY_A)
+
+    rotated = rotate_all(engine, batch_size=1)
+    keys(KEY_B)
+
+    assert [marker for marker in (*PLAINTEXT_MARKERS, "19850403") if marker in stored_under_a] == []
+    assert rotated["schedule_feed_messages"] == 1
+    assert f"enc1:{Keyring(KEY_A).primary_id}:" not in _raw_dump(engine)
+    with session_factory(engine)() as session:
+        message = session.scalars(select(ScheduleFeedMessage)).one()
+        pid = segment(message.payload, "PID")
+    assert (message.message_type, pid[5], pid[7]) == (
+        "SIU^S12", "Pérez Núñez^María José", "19850403")
 
 
 def test_a_value_under_a_missing_key_names_that_key(

@@ -22,16 +22,18 @@ def siu(
     site: str = "visalia",
     status: str = "Booked",
     placer_id: str = "",
+    our_id: str = "",
     control_id: str | None = None,
     patient: str = "PID|1||MRN-77^^^PMS^MR||López García^María Elena||19850403|F|||||"
                    "^PRN^CP^^1^559^5550143",
 ) -> str:
-    """One SIU^<trigger> message, segments ended by `\\r`."""
+    """One SIU^<trigger> message, segments ended by `\\r`; `our_id` goes in SCH-1 as
+    the placer appointment id of a booking we sent (`<id>^REFERRALDESK`)."""
     control = control_id or f"{trigger}-{filler_id}"
     segments = [
         f"MSH|^~\\&|PMS|SEQUOIA|REFERRALDESK|SVOH|20260304100000-0800||SIU^{trigger}^SIU_S12|"
         f"{control}|P|2.5.1",
-        _sch(filler_id, status, placer_id),
+        _sch(filler_id, status, placer_id, our_id),
         f"TQ1|1||||||{start}|",
         patient,
         "RGS|1|A",
@@ -42,8 +44,9 @@ def siu(
     return "\r".join(segments) + "\r"
 
 
-def _sch(filler_id: str, status: str, placer_id: str) -> str:
+def _sch(filler_id: str, status: str, placer_id: str, our_id: str = "") -> str:
     fields = [""] * 27
+    fields[1] = f"{our_id}^REFERRALDESK" if our_id else ""
     fields[2], fields[7] = f"{filler_id}^PMS", "FOLLOWUP^Follow-up"
     fields[25], fields[26] = status, placer_id
     return "SCH" + "|".join(fields[1:]).join(["|", ""])

@@ -166,10 +166,14 @@ def app(engine: Engine) -> FastAPI:
 
 
 class CheckedCall(SimulatedCall):
-    """A simulated call that checks every TwiML answer against the allow-list."""
+    """A simulated call that checks every TwiML answer against the allow-list; the last
+    answer is kept in `twiml`."""
+
+    twiml: str = ""
 
     def post(self, url: str, fields: dict[str, str]) -> Any:
         response = super().post(url, fields)
+        self.twiml = response.text
         if response.text:
             problems = twiml_problems(response.text)
             assert not problems, f"{url}: {problems}\n{response.text}"

@@ -21,18 +21,30 @@ from referraldesk.db.session import session_factory
 from referraldesk.models import Turn
 from referraldesk.voice import urls
 from referraldesk.voice.relay import RelayCall
+from referraldesk.voice.relay_token import token_for
 
 Phone = Callable[..., CheckedCall]
 RELAY_URL = "wss://clinic.example.org/twilio/voice/relay"
 
 
+def relay_url(call_sid: str) -> str:
+    """The relay URL the TwiML of call `call_sid` names: its CallSid and its token."""
+    return f"{RELAY_URL}?call={call_sid}&token={token_for(call_sid)}"
+
+
 @contextmanager
 def relay(
-    app: FastAPI, call_sid: str, signature: str | None = None
+    app: FastAPI, call_sid: str, signature: str | None = None, *, greeted: bool = True
 ) -> Iterator[WebSocketTestSession]:
-    headers = {"x-twilio-signature": signature if signature is not None else sign(TOKEN, RELAY_URL)}
-    with TestClient(app).websocket_connect("/twilio/voice/relay", headers=headers) as socket:
+    """A relay socket for the call, set up; `greeted` reads the greeting's aside first."""
+    url = relay_url(call_sid)
+    headers = {"x-twilio-signature": signature if signature is not None else sign(TOKEN, url)}
+    path = url.removeprefix("wss://clinic.example.org")
+    with TestClient(app).websocket_connect(path, headers=headers) as socket:
         socket.send_json({"type": "setup", "callSid": call_sid, "from": DANIEL_PHONE})
+        if greeted:
+            aside = socket.receive_json()
+            assert (aside["lang"], aside["token"][-26:]) == ("es-MX", "Para español, oprima el 2.")
         yield socket
 
 
@@ -42,7 +54,7 @@ def answered_call(phone: Phone) -> CheckedCall:
     response = call.post(urls.public(urls.VOICE, transport="streaming"), {})
     relay_element = ET.fromstring(response.text).find("Connect/ConversationRelay")
     assert relay_element is not None
-    assert relay_element.get("url") == RELAY_URL
+    assert relay_element.get("url") == relay_url(call.call_sid)
     assert relay_element.get("dtmfDetection") == "true"
     assert relay_element.get("interruptible") == "any"
     assert [lang.get("code") for lang in relay_element.iter("Language")] == ["en-US", "es-MX"]
@@ -186,7 +198,7 @@ def test_partial_prompts_and_unknown_messages_get_no_answer(
 
 
 def test_a_relay_for_an_unknown_call_is_ended(app: FastAPI, open_desk: datetime) -> None:
-    with relay(app, "CA" + "9" * 32) as socket:
+    with relay(app, "CA" + "9" * 32, greeted=False) as socket:
         ended = socket.receive_json()
 
     assert ended == {"type": "end", "handoffData": json.dumps({"kind": "hang_up"})}

@@ -123,10 +123,14 @@ VALUES: dict[tuple[str, str], frozenset[str]] = {
         {"none", "dtmf", "speech", "any"}
     ),
     ("ConversationRelay", "dtmfDetection"): frozenset({"true", "false"}),
+    # The providers Twilio documents for a <Language>'s speech and transcription.
+    ("Language", "ttsProvider"): frozenset({"Amazon", "Google", "ElevenLabs"}),
+    ("Language", "transcriptionProvider"): frozenset({"Google", "Deepgram"}),
 }
 URL_ATTRIBUTES = frozenset({"action", "url"})
-# The only query parameters our callback URLs may carry: ids and counters.
-SAFE_QUERY_KEYS = frozenset({"n", "q", "task", "referral", "transport"})
+# The only query parameters our callback URLs may carry: ids and counters, and the
+# relay URL's CallSid and its HMAC token (voice/relay_token.py).
+SAFE_QUERY_KEYS = frozenset({"n", "q", "task", "referral", "transport", "call", "token"})
 LANGUAGE_CODES = frozenset({"en-US", "es-MX"})
 
 

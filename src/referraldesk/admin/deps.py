@@ -7,7 +7,7 @@ own engine get a dashboard on that engine too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referraldesk.admin import access
+from referraldesk.api.overload import admitted
 from referraldesk.audit.trail import Actor
 from referraldesk.auth.sessions import SignedIn, resume_session, same_token
 from referraldesk.errors import Forbidden
@@ -28,18 +29,23 @@ CSRF_FIELD = "csrf_token"
 DEFAULT_ZONE = "America/Los_Angeles"
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request owns the transaction: commit when the route returns, else roll back."""
-    factory: Any = request.scope[ROOT_APP].state.session_factory
-    session: Session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request owns the transaction: commit when the route returns, else roll back.
+
+    Under the API's database limit, counted on the root app (see api/deps.py).
+    """
+    root = request.scope[ROOT_APP]
+    async with admitted(request, app=root):
+        factory: Any = root.state.session_factory
+        session: Session = factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
 # Commit before the response goes out (see api/deps.py): a sign-in's redirect may

@@ -9,13 +9,17 @@ back). Without these handlers it would surface as a 500 after a long hang.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import ParamSpec, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
 from referraldesk.db.sqlite_gate import DatabaseBusy
 from referraldesk.logging import get_logger
@@ -24,6 +28,8 @@ from referraldesk.settings import get_settings
 log = get_logger(__name__)
 
 RETRY_AFTER_SECONDS = 2
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def install_overload_handlers(app: FastAPI) -> None:
@@ -59,15 +65,21 @@ def _retry_later() -> JSONResponse:
 
 
 @asynccontextmanager
-async def admitted(request: Request) -> AsyncIterator[None]:
+async def admitted(
+    connection: HTTPConnection, *, app: Starlette | None = None
+) -> AsyncIterator[None]:
     """Hold one of the process's database slots for this request; 503 if none frees in time.
 
     Requests that wait here wait on the event loop, not in a worker thread. Waiting
     in threads (for a pooled connection or SQLite's write lock) let a burst take all
     40 of them, and the request holding the lock then had no thread left to finish
     its response in: every request stalled until the waits timed out.
+
+    `connection` is a request or a WebSocket. `app` is the application whose slots
+    are taken, by default the connection's; a mounted app (the dashboard) passes the
+    root app, so the whole process shares one limit.
     """
-    gate = _gate_of(request)
+    gate = _gate_of(app or connection.app)
     try:
         await asyncio.wait_for(gate.acquire(), timeout=get_settings().db_wait_seconds)
     except TimeoutError as exc:
@@ -78,8 +90,20 @@ async def admitted(request: Request) -> AsyncIterator[None]:
         gate.release()
 
 
-def _gate_of(request: Request) -> asyncio.Semaphore:
-    state = request.app.state
+async def run_admitted(
+    connection: HTTPConnection, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run `work` in the thread pool while holding a database slot (see `admitted`).
+
+    For the routes that open their own sessions instead of taking `DbSession`: the
+    SMS webhook and each message of the ConversationRelay socket.
+    """
+    async with admitted(connection):
+        return await run_in_threadpool(work, *args, **kwargs)
+
+
+def _gate_of(app: Starlette) -> asyncio.Semaphore:
+    state = app.state
     gate: asyncio.Semaphore | None = getattr(state, "database_gate", None)
     if gate is None:
         gate = asyncio.Semaphore(get_settings().web_max_active_requests)

@@ -1,4 +1,5 @@
-"""`referraldesk patients ...`: find patients from the terminal (the dashboard does more)."""
+"""`referraldesk patients ...`: find patients, and record a consent the patient gave or
+withdrew through staff (the dashboard's patient page does the same)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import typer
 
 from referraldesk.cli.common import cli_actor, cli_session
 
-patients_app = typer.Typer(help="Find patients (each listing is recorded in the audit trail).",
-                           no_args_is_help=True)
+patients_app = typer.Typer(help="Find patients and record their consents (every use is "
+                                "recorded in the audit trail).", no_args_is_help=True)
 
 # Who the terminal acts as in the audit trail.
 CLI_ACTOR = ("staff:cli", "admin")
@@ -59,6 +60,29 @@ def list_patients(
                          patient_id=patient.id, reason="patients list")
         if not patients:
             typer.echo("no patients match")
+
+
+@patients_app.command("consent")
+def consent(
+    patient_id: str = typer.Argument(..., help="The patient's record id (`patients list`)."),
+    kind: str = typer.Argument(
+        ..., help="automated_calls, texts, recording or non_care_use."
+    ),
+    granted: bool = typer.Option(
+        ..., "--given/--withdrawn", help="Whether the patient gave or withdrew it."
+    ),
+    reason: str = typer.Option(
+        ..., help="How the patient said it, e.g. 'yes to texts at check-in' (no patient details)."
+    ),
+) -> None:
+    """Record a consent the patient gave or withdrew; outreach follows it from the next round."""
+    from referraldesk.patients.staff_consents import record_by_staff
+
+    with cli_session() as session:
+        record = record_by_staff(session, cli_actor(*CLI_ACTOR), patient_id, kind, granted,
+                                 reason)
+        typer.echo(f"{record.patient_id}  {record.kind} {'given' if granted else 'withdrawn'} "
+                   f"({record.recorded_at.isoformat()})")
 
 
 def register(app: typer.Typer) -> None:

@@ -93,6 +93,11 @@ def nudges_command(
         typer.echo("no referral needs a nudge")
     for group in groups:
         typer.echo(f"{group['practice_name']} ({len(group['referrals'])})")
+        if group["tell_by_hand"]:
+            typer.echo(f"  ! {group['tell_by_hand']}")
+        if group["letters_waiting"]:
+            typer.echo(f"  {group['letters_waiting']} status letter(s) waiting to be faxed or "
+                       "phoned through (GET /api/outbox?status=pending)")
         for item in group["referrals"]:
             late = (
                 f", {item['days_past_target']} days past target" if item["days_past_target"] else ""

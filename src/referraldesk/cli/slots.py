@@ -1,4 +1,5 @@
-"""`referraldesk slots`: open slots for a specialty, plan, language and time window."""
+"""`referraldesk slots`: open slots for a specialty, plan, language and time window,
+from the practice's configured calendar (built-in, or its EHR's over FHIR)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def slots(
 ) -> None:
     """Print open slots with their local times, earliest first."""
     from referraldesk.patients.service import resolve_plan
-    from referraldesk.scheduling.slots import SlotQuery, find_slots
+    from referraldesk.scheduling.backends import calendar_for
+    from referraldesk.scheduling.slots import SlotQuery
 
     start_clock(now_iso)
     windows = _windows(window or [])
@@ -53,7 +55,7 @@ def slots(
             windows=windows,
             limit=limit,
         )
-        found = find_slots(session, query)
+        found = calendar_for(session).find_slots(session, query)
     if not found:
         typer.echo(f"no open slots from {query.start} to {query.end}")
         return

@@ -196,16 +196,26 @@ def continue_text_thread(
     return start_conversation(session, channel, caller_phone=phone)
 
 
-def end_idle_conversations(session: Session, *, idle: timedelta, reason: str = "idle") -> list[str]:
-    """End every active conversation quiet for longer than `idle`; return their ids.
+def end_idle_conversations(
+    session: Session, *, idle: timedelta, reason: str = "idle", limit: int | None = None
+) -> list[str]:
+    """End active conversations quiet for longer than `idle` (at most `limit` of them,
+    None for all); return their ids.
 
-    A browser tab closed mid-chat or a text thread never answered leaves its
-    conversation open; a periodic job calls this so each gets an outcome and analysis.
+    A browser tab closed mid-chat, a text thread never answered or a call whose status
+    callback never came leaves its conversation open; the periodic job in
+    jobs/idle_tasks.py calls this so each gets an outcome, an analysis and, in time,
+    the retention purge (which only takes ended conversations).
     """
+    cutoff = now() - idle
     ended = []
-    for conversation_id in store.active_conversations_idle_since(session, now() - idle):
-        end_conversation(session, conversation_id, reason=reason)
-        ended.append(conversation_id)
+    for conversation_id in store.active_conversations_idle_since(session, cutoff)[:limit]:
+        conversation = store.lock_conversation(session, conversation_id)
+        # Race: a message may have arrived between the look-up and the lock; that
+        # conversation is no longer idle and stays open.
+        if conversation.status == "active" and conversation.last_activity_at < cutoff:
+            _close(session, conversation, reason=reason)
+            ended.append(conversation_id)
     return ended
 
 

@@ -1,9 +1,14 @@
 """Applying what a message says: a new referral, a change to one, or a cancellation.
 
-The same facts from any door end here, so HL7, FHIR and CSV referrals are deduped,
-matched to patients and triaged the same way. The placer id (the referring
+The same facts from any door end here, so HL7, FHIR, CSV and PDF referrals are
+deduped, matched to patients and triaged the same way. The placer id (the referring
 practice's own id for the referral) names the referral across messages: a second
-message with the same id is the same referral, never a new one.
+message with the same id is the same referral, never a new one. The referring
+practice is found by NPI, then by name (referrals/referrers.py).
+
+A new referral gives its patient the outreach consents the practice's policy takes
+from a referral (patients/referral_consent.py). A change of urgency restarts the
+timely-access clock: the target is counted again from the message that asked for it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
+from referraldesk.clock import now
 from referraldesk.errors import Conflict, NotFound
 from referraldesk.intake.facts import (
     CANCEL,
@@ -28,11 +34,13 @@ from referraldesk.intake.facts import (
 from referraldesk.intake.patients import patient_for
 from referraldesk.intake.specialties import SpecialtyChoice, resolve_specialty
 from referraldesk.logging import get_logger
-from referraldesk.models import Referral, ReferringPractice
-from referraldesk.patients.names import fold
+from referraldesk.models import Referral
+from referraldesk.patients.referral_consent import consent_from_referral
 from referraldesk.referrals.lifecycle import CANCELLED, TERMINAL
+from referraldesk.referrals.referrers import find_referring_practice
 from referraldesk.referrals.schemas import ReferralIn
-from referraldesk.referrals.service import intake_referral, transition
+from referraldesk.referrals.service import intake_referral, target_for, transition
+from referraldesk.referrals.targets import URGENT
 
 log = get_logger(__name__)
 
@@ -74,7 +82,9 @@ def apply_facts(
     session: Session, actor: Actor, facts: ReferralFacts, *, source: str, message_id: str | None
 ) -> Applied:
     """Apply one message's facts; raises a DomainError (IntakeProblems among them)."""
-    existing = referral_by_placer(session, facts.referring_practice, facts.placer_id)
+    existing = referral_by_placer(
+        session, facts.referring_practice, facts.placer_id, facts.referring_npi
+    )
     if facts.action == CANCEL:
         return _cancel(session, actor, facts, existing, message_id)
     if facts.action == MODIFY and existing is not None:
@@ -93,18 +103,16 @@ def apply_facts(
 
 
 def referral_by_placer(
-    session: Session, practice_name: str, placer_id: str | None
+    session: Session, practice_name: str, placer_id: str | None, npi: str | None = None
 ) -> Referral | None:
-    """The referral a practice sent under `placer_id`; the practice's name is folded."""
+    """The referral a practice (found by NPI, then by name) sent under `placer_id`."""
     if not placer_id:
         return None
-    folded = fold(practice_name)
-    practice_ids = [p.id for p in session.scalars(select(ReferringPractice)).all()
-                    if fold(p.name) == folded]
-    if not practice_ids:
+    practice = find_referring_practice(session, practice_name, npi)
+    if practice is None:
         return None
     return session.scalar(select(Referral).where(
-        Referral.referring_practice_id.in_(practice_ids), Referral.placer_id == placer_id
+        Referral.referring_practice_id == practice.id, Referral.placer_id == placer_id
     ))
 
 
@@ -121,9 +129,15 @@ def _create(session: Session, actor: Actor, facts: ReferralFacts, *, source: str
         referring_practice=facts.referring_practice, referring_npi=facts.referring_npi,
         icd10=facts.icd10, notes=notes, placer_id=facts.placer_id,
         requested_provider_id=choice.provider_id,
+        authorization_number=facts.authorization_number,
+        authorization_from=facts.authorization_from,
+        authorization_until=facts.authorization_until,
+        authorization_required=facts.authorization_required,
     )
     result = intake_referral(session, actor, referral_in, source=source,
                              source_message_id=message_id)
+    if result.created:
+        consent_from_referral(session, actor, match.patient, result.referral.id)
     if result.created and (facts.window_start or facts.window_end):
         _keep_window(session, actor, result.referral, facts.window_start, facts.window_end)
     return Applied(result.referral, CREATED if result.created else DUPLICATE, match.created)
@@ -182,16 +196,48 @@ def _changes(session: Session, facts: ReferralFacts, referral: Referral) -> list
         wanted["notes"] = notes
     if facts.icd10:
         wanted["icd10"] = list(facts.icd10)
-    if facts.window_end:
-        wanted["target_date"] = facts.window_end
-        wanted["requested_from"] = facts.window_start
+    wanted |= _authorization(facts)
     choice = resolve_specialty(session, facts.specialty)
     if choice is not None and referral.status in _SPECIALTY_MAY_CHANGE:
         wanted["specialty_key"] = choice.key
     changed = [name for name, value in wanted.items() if getattr(referral, name) != value]
     for name in changed:
         setattr(referral, name, wanted[name])
-    return changed
+    return changed + _retarget(session, facts, referral, changed)
+
+
+def _authorization(facts: ReferralFacts) -> dict[str, object]:
+    # Only what the message says: a change that leaves authorization out keeps it.
+    sent = {"authorization_number": facts.authorization_number,
+            "authorization_from": facts.authorization_from,
+            "authorization_until": facts.authorization_until}
+    return {name: value for name, value in sent.items() if value is not None}
+
+
+def _retarget(session: Session, facts: ReferralFacts, referral: Referral,
+              changed: list[str]) -> list[str]:
+    """Move the target date to what the change asks for; the names of what moved."""
+    if facts.window_end:
+        wanted = {"target_date": facts.window_end, "requested_from": facts.window_start}
+    elif "urgency" in changed or ("authorization_number" in changed
+                                  and referral.urgency == URGENT):
+        # The referrer's window, if any, was asked for under the old terms. The clock
+        # restarts at a change of urgency (this message is the new request); an
+        # authorization arriving for an urgent referral (96 h instead of 48 h) keeps
+        # counting from receipt.
+        counted_from = now() if "urgency" in changed else referral.received_at
+        required = facts.authorization_required
+        if required is None:
+            required = bool(referral.authorization_number)
+        target = target_for(session, counted_from, referral.urgency,
+                            authorization_required=required)
+        wanted = {"target_date": target, "requested_from": None}
+    else:
+        return []
+    moved = [name for name, value in wanted.items() if getattr(referral, name) != value]
+    for name in moved:
+        setattr(referral, name, wanted[name])
+    return moved
 
 
 def _cancel(session: Session, actor: Actor, facts: ReferralFacts, referral: Referral | None,

@@ -7,7 +7,8 @@ header. Columns (header names, any order):
 
 placer_id, referring_practice, referring_provider_npi, referring_provider,
 patient_given, patient_surnames, patient_dob, patient_phone, preferred_language,
-plan, member_id, specialty, reason, icd10, urgency
+plan, member_id, specialty, reason, icd10, urgency, and optionally the plan's prior
+authorization: authorization_number, authorization_from, authorization_until
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ CONTENT_TYPE = "text/csv"
 REQUIRED_COLUMNS = ("referring_practice", "patient_given", "patient_surnames", "patient_dob",
                     "patient_phone", "plan", "specialty")
 OPTIONAL_COLUMNS = ("placer_id", "referring_provider_npi", "referring_provider",
-                    "preferred_language", "member_id", "reason", "icd10", "urgency")
+                    "preferred_language", "member_id", "reason", "icd10", "urgency",
+                    "authorization_number", "authorization_from", "authorization_until")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _CODE_SEPARATORS = re.compile(r"[;,|\s]+")
@@ -142,7 +144,9 @@ def row_facts(session: Session, row: dict[str, str], number: int) -> ReferralFac
     for column in REQUIRED_COLUMNS:
         if not row.get(column):
             problem(column, "is empty; it is required", MISSING)
-    dob = _dob(row.get("patient_dob", ""), problem)
+    dob = _day(row.get("patient_dob", ""), "patient_dob", problem)
+    authorized = [_day(row.get(column, ""), column, problem)
+                  for column in ("authorization_from", "authorization_until")]
     phone = _phone(row.get("patient_phone", ""), problem)
     _check_plan(session, row.get("plan", ""), problem)
     specialty = _offered_specialty(session, row.get("specialty", ""), problem)
@@ -166,15 +170,18 @@ def row_facts(session: Session, row: dict[str, str], number: int) -> ReferralFac
         ),
         specialty=SpecialtyHints(texts=[specialty] if specialty else []),
         reason=row.get("reason", ""), icd10=icd10, urgency=urgency or "routine",
+        authorization_number=row.get("authorization_number") or None,
+        authorization_from=authorized[0], authorization_until=authorized[1],
+        authorization_required=True if row.get("authorization_number") else None,
     )
 
 
-def _dob(text: str, problem: _Report) -> date | None:
+def _day(text: str, column: str, problem: _Report) -> date | None:
     if not text:
         return None
     match = _ISO_DATE.match(text) or _US_DATE.match(text)
     if match is None:
-        problem("patient_dob", f"{text!r} is not a date; write it as YYYY-MM-DD (1990-02-28)")
+        problem(column, f"{text!r} is not a date; write it as YYYY-MM-DD (1990-02-28)")
         return None
     if match.re is _ISO_DATE:
         year, month, day = (int(part) for part in match.groups())
@@ -183,8 +190,8 @@ def _dob(text: str, problem: _Report) -> date | None:
     try:
         return date(year, month, day)
     except ValueError:
-        problem("patient_dob", f"{text!r} is not a date: there is no day {day} in month "
-                               f"{month} of {year}; check it and write it as YYYY-MM-DD")
+        problem(column, f"{text!r} is not a date: there is no day {day} in month "
+                        f"{month} of {year}; check it and write it as YYYY-MM-DD")
         return None
 
 

@@ -96,3 +96,10 @@ class ReferralFacts:
     window_end: date | None = None
     # Why the referrer cancels or changes it (the NTE of an I14, say).
     change_reason: str | None = None
+    # The plan's prior authorization: its number and the days it covers.
+    # `authorization_required` is True when the message says one is needed (with or
+    # without its number), False when it says none is, None when it says nothing.
+    authorization_number: str | None = None
+    authorization_from: date | None = None
+    authorization_until: date | None = None
+    authorization_required: bool | None = None

@@ -5,6 +5,12 @@ office-hours or network checks), but never on top of a booking we already hold: 
 clash is a conflict, refused whole. Every event is keyed on the filler appointment
 id, so a message sent twice changes nothing the second time. Referral states move
 through the same hooks the booking service uses, so the referrer hears about it.
+
+Bookings made here come back too: the PM system answers our SIU^S12 with its own
+filler id in SCH-2 and our id in SCH-1 (`<id>^REFERRALDESK`). SCH-1 finds the
+appointment (the current one of a reschedule chain, as SCH-1 names its first
+booking), and the PM's filler id is kept on it, so a later message that names only
+SCH-2 finds it as well.
 """
 
 from __future__ import annotations
@@ -30,16 +36,18 @@ from referraldesk.intake.siu_read import (
 )
 from referraldesk.logging import get_logger
 from referraldesk.loop.outbox import queue_for_reschedule
-from referraldesk.loop.visits import FULFILLED, MISSED, record_visit
+from referraldesk.loop.visits import FULFILLED, MISSED
 from referraldesk.models import BOOKED, Appointment, Location, Patient, Provider, Referral
-from referraldesk.referrals.appointments import on_appointment_booked, on_appointment_cancelled
+from referraldesk.referrals.appointments import on_appointment_booked
 from referraldesk.referrals.lifecycle import OPEN, SCHEDULED
+from referraldesk.scheduling.backends.outside_changes import apply_cancel, apply_visit
 from referraldesk.scheduling.locks import lock_appointment, lock_patient, lock_provider
 
 log = get_logger(__name__)
 
 CHANNEL = "hl7_siu"
 OUR_APPLICATION = "REFERRALDESK"
+SOURCE = "the practice's schedule feed"
 
 
 @dataclass(frozen=True)
@@ -64,10 +72,13 @@ def apply_schedule(session: Session, actor: Actor, facts: ScheduleFacts) -> Sche
                        "send its SIU^S12 first", field="SCH-2")
     if facts.event in (BOOK, MOVE, MODIFY):
         _refuse_erased_patient(session, existing)
-        return _move(session, actor, facts, existing)
-    if facts.event == CANCEL:
-        return _cancel(session, actor, facts, existing)
-    return _visit(session, actor, existing, kept=facts.event == KEPT)
+        applied = _move(session, actor, facts, existing)
+    elif facts.event == CANCEL:
+        applied = _cancel(session, actor, facts, existing)
+    else:
+        applied = _visit(session, actor, existing, kept=facts.event == KEPT)
+    _remember_filler_id(applied.appointment, facts)
+    return applied
 
 
 def external_id(facts: ScheduleFacts) -> str:
@@ -75,13 +86,59 @@ def external_id(facts: ScheduleFacts) -> str:
 
 
 def _existing(session: Session, facts: ScheduleFacts) -> Appointment | None:
+    """Ours by SCH-2 or SCH-1 first, then the PM system's own booking, then its echo."""
+    ours = _ours(session, facts)
+    if ours is not None:
+        return ours
+    key = external_id(facts)
+    for column in (Appointment.external_id, Appointment.filler_id):
+        found = session.scalar(
+            select(Appointment).where(column == key)
+            .order_by(Appointment.booked_at.desc()).limit(1)
+        )
+        if found is not None:
+            return current_of(session, found)
+    return None
+
+
+def _ours(session: Session, facts: ScheduleFacts) -> Appointment | None:
     if facts.filler_namespace.upper() == OUR_APPLICATION:
         # The PM system answers about a booking we made and sent it.
-        return session.get(Appointment, facts.filler_id)
-    return session.scalar(
-        select(Appointment).where(Appointment.external_id == external_id(facts))
-        .order_by(Appointment.booked_at.desc()).limit(1)
-    )
+        booked = session.get(Appointment, facts.filler_id)
+        return current_of(session, booked) if booked is not None else None
+    if not facts.our_appointment_id:
+        return None
+    booked = session.get(Appointment, facts.our_appointment_id)
+    if booked is None:
+        # Booking it anew would put a second visit on the calendar for one of ours.
+        raise NotFound(f"SCH-1 names our appointment {facts.our_appointment_id!r}, which is "
+                       "not on our calendar; check the placer appointment id the interface "
+                       "engine sends back", field="SCH-1")
+    return current_of(session, booked)
+
+
+def current_of(session: Session, appointment: Appointment) -> Appointment:
+    """The latest booking of the reschedule chain `appointment` belongs to."""
+    current, seen = appointment, {appointment.id}
+    while True:
+        later = session.scalar(
+            select(Appointment).where(Appointment.rescheduled_from_id == current.id)
+            .order_by(Appointment.booked_at.desc()).limit(1)
+        )
+        if later is None or later.id in seen:
+            return current
+        current = later
+        seen.add(current.id)
+
+
+def _remember_filler_id(appointment: Appointment, facts: ScheduleFacts) -> None:
+    """Keep the PM system's id on a booking made here (its own bookings carry it already)."""
+    key = external_id(facts)
+    if facts.filler_namespace.upper() == OUR_APPLICATION or appointment.external_id == key:
+        return
+    if appointment.filler_id != key:
+        appointment.filler_id = key
+        log.info("siu_filler_id_learnt", appointment_id=appointment.id)
 
 
 def _book(session: Session, actor: Actor, facts: ScheduleFacts) -> ScheduleApplied:
@@ -159,14 +216,10 @@ def _cancel(
     if appointment.status != BOOKED:
         raise Conflict(f"appointment {appointment.id} is {appointment.status}; only a booked "
                        "appointment can be cancelled", field="SCH-25")
-    appointment.status = "cancelled"
-    appointment.cancelled_at = now()
-    appointment.cancel_reason = (facts.reason or "cancelled in the practice's schedule")[:200]
-    session.flush()
-    referral = on_appointment_cancelled(session, actor, appointment)
-    _audit(session, actor, "cancel", appointment, "cancelled by the practice's schedule feed")
+    referral = apply_cancel(session, actor, appointment,
+                            facts.reason or "cancelled in the practice's schedule", source=SOURCE)
     log.info("siu_cancelled", appointment_id=appointment.id)
-    return ScheduleApplied(appointment, "cancelled", referral or _referral_of(session, appointment))
+    return ScheduleApplied(appointment, "cancelled", referral)
 
 
 def _visit(
@@ -180,15 +233,7 @@ def _visit(
     if appointment.status != BOOKED:
         raise Conflict(f"appointment {appointment.id} is {appointment.status}; a visit can be "
                        "recorded only for a booked appointment", field="SCH-25")
-    referral = _referral_of(session, appointment)
-    if referral is not None and referral.status == SCHEDULED \
-            and referral.appointment_id == appointment.id:
-        # The loop's own path: the referral moves and the referrer hears (SIU^S26).
-        record_visit(session, actor, referral.id, kept)
-    else:
-        appointment.status = wanted
-        session.flush()
-        _audit(session, actor, "update", appointment, f"visit {done} per the schedule feed")
+    referral = apply_visit(session, actor, appointment, kept=kept, source=SOURCE)
     log.info("siu_visit", appointment_id=appointment.id, kept=kept)
     return ScheduleApplied(appointment, done, referral)
 

@@ -50,6 +50,8 @@ class ScheduleFacts:
     event: str
     filler_id: str
     filler_namespace: str = ""
+    # SCH-1 when it names one of our bookings: the PM system's echo of an SIU we sent.
+    our_appointment_id: str | None = None
     # A naive start is in the site's local time; the applier resolves it.
     start: datetime | None = None
     minutes: int | None = None
@@ -80,7 +82,7 @@ def schedule_facts(message: Hl7Message, our_application: str) -> ScheduleFacts:
                                          "names its appointment there", MISSING))
     if event == MODIFY:
         facts.event = _STATUS_EVENTS.get(sch.value(25, 1).lower().replace(" ", ""), MODIFY)
-    _read_referral(sch, facts, our_application)
+    _read_placer_ids(sch, facts, our_application)
     _read_resources(message, facts)
     if facts.event in (BOOK, MOVE, MODIFY):
         _read_timing(message, sch, facts, problems)
@@ -103,7 +105,11 @@ def _reason(sch: Segment) -> str:
     return sch.value(7, 2) or sch.value(7, 1) or sch.value(6, 2) or sch.value(6, 1)
 
 
-def _read_referral(sch: Segment, facts: ScheduleFacts, our_application: str) -> None:
+def _read_placer_ids(sch: Segment, facts: ScheduleFacts, our_application: str) -> None:
+    # SCH-1 is the placer appointment id: ours (`<id>^REFERRALDESK`) when the PM system
+    # echoes a booking we sent; any other placer's id means nothing here.
+    if sch.value(1, 1) and sch.value(1, 2).upper() == our_application:
+        facts.our_appointment_id = sch.value(1, 1)
     # SCH-26 carries the referral's placer id; SCH-27 our own referral id when the
     # booking answers an SIU we sent (namespace: our application).
     facts.placer_referral_id = sch.value(26, 1) or None

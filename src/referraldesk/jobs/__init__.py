@@ -6,6 +6,9 @@ than retrying it forever.
 """
 
 from referraldesk.jobs import (
+    callback_tasks,  # noqa: F401 - calls back callback requests
+    fhir_sync_tasks,  # noqa: F401 - reads back the EHR calendar
+    idle_tasks,  # noqa: F401 - ends the conversations nobody ended
     outreach_tasks,  # noqa: F401 - registers the periodic jobs
     pdf_tasks,  # noqa: F401 - reads PDF referrals off the request
     retention_tasks,  # noqa: F401 - the nightly retention purge

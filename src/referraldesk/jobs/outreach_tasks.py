@@ -1,7 +1,9 @@
 """Periodic jobs of outreach and loop closure.
 
-Each opens its own transaction and works through ids; the services underneath keep
-one bad record from stopping the rest. Times are UTC (the huey instance is `utc=True`).
+Each works through ids; the services underneath keep one bad record from stopping
+the rest. Outreach and the outbox commit as they go (each contact is written down
+before it is made, see `outreach.service`), so they get a plain session, not one
+unit of work. Times are UTC (the huey instance is `utc=True`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from huey import crontab
 
 from referraldesk.audit.trail import Actor
-from referraldesk.db.session import session_scope
+from referraldesk.db.session import session_factory, session_scope
 from referraldesk.jobs.app import huey
 from referraldesk.logging import get_logger
 
@@ -23,7 +25,7 @@ def outreach_round() -> None:
     """Text and call the patients who are due, inside their calling hours."""
     from referraldesk.outreach.service import run_outreach
 
-    with session_scope() as session:
+    with session_factory()() as session:
         run_outreach(session)
 
 
@@ -32,7 +34,7 @@ def send_outbox() -> None:
     """Deliver the messages to referring practices whose time has come."""
     from referraldesk.loop.sender import send_due
 
-    with session_scope() as session:
+    with session_factory()() as session:
         report = send_due(session)
     log.info(
         "outbox_sent",

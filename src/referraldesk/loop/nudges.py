@@ -4,6 +4,10 @@ A referral needs a nudge when it waits on information only the referrer has
 (needs_info), or when it is still unbooked past its target date (received,
 accepted, contacting, no_show): the referrer may know a better number, or can
 encourage the patient to call.
+
+A practice with status letters waiting is listed too, even with nothing to nudge:
+those letters are how it hears back, and staff must fax or phone them. A practice
+not in the practice file (protocol "none") says so in `tell_by_hand`.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from referraldesk.models import Referral, ReferringPractice
+from referraldesk.loop.outbox import LETTER
+from referraldesk.models import OutboundMessage, Referral, ReferringPractice
 from referraldesk.referrals.lifecycle import ACCEPTED, CONTACTING, NEEDS_INFO, NO_SHOW, RECEIVED
+from referraldesk.referrals.referrers import TELL_BY_HAND, can_be_told
 
 STUCK_STATES = (RECEIVED, ACCEPTED, CONTACTING, NO_SHOW)
 _NEEDS = {
@@ -48,6 +54,10 @@ class PracticeNudges:
     protocol: str | None
     fax: str | None
     referrals: list[Nudge] = field(default_factory=list)
+    # Status letters not yet faxed or phoned through (loop/outbox.py).
+    letters_waiting: int = 0
+    # Set when the practice file says nothing of how the practice takes replies.
+    tell_by_hand: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,13 +85,40 @@ def nudge_list(
         if group is None:
             group = groups[referral.referring_practice_id] = _group(referral.referring_practice)
         group.referrals.append(_nudge(referral, today))
-    return sorted(groups.values(), key=lambda g: (-len(g.referrals), g.practice_name))
+    for practice, waiting in _letters_waiting(session, practice_id):
+        group = groups.get(practice.id)
+        if group is None:
+            group = groups[practice.id] = _group(practice)
+        group.letters_waiting = waiting
+    return sorted(
+        groups.values(), key=lambda g: (-len(g.referrals), -g.letters_waiting, g.practice_name)
+    )
+
+
+def _letters_waiting(
+    session: Session, practice_id: str | None
+) -> list[tuple[ReferringPractice, int]]:
+    query = (
+        select(ReferringPractice, func.count(OutboundMessage.id))
+        .join(OutboundMessage, OutboundMessage.practice_id == ReferringPractice.id)
+        .where(OutboundMessage.message_type == LETTER, OutboundMessage.status == "pending")
+        .group_by(ReferringPractice.id)
+    )
+    if practice_id is not None:
+        query = query.where(ReferringPractice.id == practice_id)
+    return [(practice, int(count)) for practice, count in session.execute(query).all()]
 
 
 def _group(practice: ReferringPractice | None) -> PracticeNudges:
     if practice is None:
         return PracticeNudges(None, "(no referring practice)", None, None)
-    return PracticeNudges(practice.id, practice.name, practice.protocol, practice.fax)
+    return PracticeNudges(
+        practice.id,
+        practice.name,
+        practice.protocol,
+        practice.fax,
+        tell_by_hand=None if can_be_told(practice) else TELL_BY_HAND,
+    )
 
 
 def _nudge(referral: Referral, today: date) -> Nudge:

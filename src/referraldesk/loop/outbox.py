@@ -6,7 +6,9 @@ same control id) and stored as pending; the periodic sender delivers it. Because
 is a row of the same transaction, a move that rolls back tells the referrer nothing.
 
 Practices that take only fax get a pending "letter" row instead: staff print the
-status letter (PDF) and mark it sent.
+status letter (PDF) and mark it sent. So do practices first seen at intake (protocol
+"none", not in the practice file): their letter row is the task that tells staff to
+phone or fax them, and the nudge list counts these letters per practice.
 """
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ NOTIFIED: frozenset[str] = frozenset(
 HL7_PROTOCOLS = ("hl7_mllp", "hl7_http")
 FHIR = "fhir"
 FAX = "fax"
+NONE = "none"
 SENDABLE_PROTOCOLS = (*HL7_PROTOCOLS, FHIR)
+# Told by a person, from a printed status letter.
+BY_HAND_PROTOCOLS = (FAX, NONE)
 LETTER = "letter"
 CONSULT_NOTE = "consult_note"
 
@@ -57,7 +62,7 @@ def queue_for_transition(
     if to_status not in NOTIFIED or referral.referring_practice_id is None:
         return None
     practice = session.get(ReferringPractice, referral.referring_practice_id)
-    if practice is None or practice.protocol not in (*SENDABLE_PROTOCOLS, FAX):
+    if practice is None or practice.protocol not in (*SENDABLE_PROTOCOLS, *BY_HAND_PROTOCOLS):
         return None
     return _queue(session, referral, practice, to_status)
 

@@ -27,7 +27,7 @@ from referraldesk.logging import get_logger
 from referraldesk.loop import hl7
 from referraldesk.loop.sender import MAX_ATTEMPTS, backoff
 from referraldesk.loop.transports import ACKED, FAILED, Delivery, Transport, default_transports
-from referraldesk.models import Appointment, Practice, ScheduleFeedMessage
+from referraldesk.models import Appointment, Patient, Practice, ScheduleFeedMessage
 from referraldesk.practice.policy import current_policy
 
 log = get_logger(__name__)
@@ -79,8 +79,7 @@ def build_siu(
     tq1.tq1_1 = "1"
     tq1.tq1_7 = hl7.timestamp(appointment.start_at)
     tq1.tq1_8 = hl7.timestamp(appointment.end_at)
-    segments.extend([tq1, hl7.pid_segment(appointment.patient),
-                     *hl7.resource_segments(appointment)])
+    segments.extend([tq1, _pid(appointment.patient), *hl7.resource_segments(appointment)])
     return "\r".join(segment.to_er7() for segment in segments) + "\r"
 
 
@@ -151,6 +150,18 @@ def _msh(session: Session, message_type: str, control_id: str) -> Segment:
     msh.msh_11 = "P"
     msh.msh_12 = hl7.VERSION
     return msh
+
+
+def _pid(patient: Patient) -> Segment:
+    if patient.status != "erased":
+        return hl7.pid_segment(patient)
+    # The S15 that erasure sends for a visit still to come: the stub's "[erased]" and
+    # 1900-01-01 would overwrite the PM system's own record of the patient, which erasure
+    # here does not reach. Our identifier alone names whom the visit was for.
+    pid = Segment("PID", version=hl7.VERSION)
+    pid.pid_1 = "1"
+    pid.pid_3 = f"{patient.id}^^^{hl7.OUR_APPLICATION}^PI"
+    return pid
 
 
 def _sch(session: Session, appointment: Appointment, message_type: str) -> Segment:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referraldesk.clock import now
 from referraldesk.db.base import Base, IdMixin
+from referraldesk.db.encrypted import EncryptedString
 
 
 class CalendarFeed(Base):
@@ -42,7 +43,9 @@ class ScheduleFeedMessage(IdMixin, Base):
     message_type: Mapped[str] = mapped_column(String(12))
     # mllp://host:port or an http(s) URL, as configured when the message was written.
     endpoint: Mapped[str] = mapped_column(String(300))
-    payload: Mapped[str] = mapped_column(Text)
+    # The SIU text; encrypted (its PID names the patient and gives the date of birth).
+    # Erasure replaces it with a marker; the retention purge deletes settled rows.
+    payload: Mapped[str] = mapped_column(EncryptedString())
     control_id: Mapped[str] = mapped_column(String(64))
     # pending | acked | failed
     status: Mapped[str] = mapped_column(String(8), default="pending")

@@ -56,6 +56,9 @@ class Appointment(IdMixin, Base):
     conversation_id: Mapped[str | None] = mapped_column(String(32))
     # Set when an external calendar (FHIR, HL7 SIU) owns this appointment.
     external_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    # The practice-management system's own id (`siu:<ns>:<id>`) for a booking made
+    # here, learnt from its SIU echo: later messages may name only that id.
+    filler_id: Mapped[str | None] = mapped_column(String(128), index=True)
     rescheduled_from_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id"))
     # Encrypted (db/encrypted.py): it may say why the patient is coming.
     notes: Mapped[str | None] = mapped_column(EncryptedString())

@@ -20,7 +20,8 @@ from referraldesk.models import Consent, Patient
 log = get_logger(__name__)
 
 CONSENT_KINDS = ("recording", "automated_calls", "texts", "non_care_use")
-CONSENT_SOURCES = ("voice", "sms", "chat", "staff", "intake", "import")
+# "referral": taken from a referral under the practice's policy (patients/referral_consent.py).
+CONSENT_SOURCES = ("voice", "sms", "chat", "staff", "intake", "import", "referral")
 # What a STOP (or "no me llamen más") withdraws at once.
 OUTREACH_KINDS = ("automated_calls", "texts")
 
@@ -33,8 +34,13 @@ def record_consent(
     granted: bool,
     source: str,
     conversation_id: str | None = None,
+    note: str | None = None,
 ) -> Consent:
-    """Record one consent given (`granted=True`) or withdrawn; flushes, audits."""
+    """Record one consent given (`granted=True`) or withdrawn; flushes, audits.
+
+    `note` is added to the audit record's reason (the referral it came from, the
+    staff member's reason); it must not carry patient details.
+    """
     _check_kind_and_source(kind, source)
     patient = _active_patient(session, patient_id)
     consent = Consent(
@@ -55,7 +61,8 @@ def record_consent(
         consent.id,
         patient_id=patient.id,
         conversation_id=conversation_id,
-        reason=f"{kind} {'granted' if granted else 'withdrawn'} via {source}",
+        reason=f"{kind} {'granted' if granted else 'withdrawn'} via {source}"
+        + (f": {note}" if note else ""),
     )
     log.info("consent_recorded", patient_id=patient.id, kind=kind, granted=granted, source=source)
     return consent

@@ -94,7 +94,12 @@ class SmartBackendAuthConfig(Strict):
     private_key_path: str = Field(min_length=1, max_length=500)
     kid: str | None = Field(default=None, max_length=200)
     algorithm: Literal["RS384", "ES384"] = "RS384"
-    scope: str = "system/Slot.read system/Schedule.read system/Appointment.write"
+    # SMART v1 scopes for everything the calendar does: read Schedules, Slots and the
+    # Practitioners and Locations they name; book, read back and cancel Appointments.
+    scope: str = (
+        "system/Schedule.read system/Slot.read system/Practitioner.read system/Location.read "
+        "system/Appointment.read system/Appointment.write"
+    )
 
 
 class SchedulingConfig(Strict):

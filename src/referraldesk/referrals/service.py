@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,7 +29,6 @@ from referraldesk.models import (
     ReferralTransition,
     ReferringPractice,
 )
-from referraldesk.patients.names import fold
 from referraldesk.patients.plans import primary_plan
 from referraldesk.referrals.appointments import (
     link_appointment,
@@ -40,6 +39,7 @@ from referraldesk.referrals.appointments import (
     on_appointment_rescheduled,
 )
 from referraldesk.referrals.lifecycle import ACCEPTED, NEEDS_INFO, OPEN, RECEIVED
+from referraldesk.referrals.referrers import referring_practice_for
 from referraldesk.referrals.schemas import ReferralIn, parse_referral
 from referraldesk.referrals.specialties import is_offered, specialty_key_for
 from referraldesk.referrals.targets import target_date_for
@@ -60,6 +60,7 @@ __all__ = [
     "open_referrals",
     "referral_summary",
     "target_date_for",
+    "target_for",
     "transition",
 ]
 
@@ -117,13 +118,15 @@ def intake_referral(
     _check_source(source)
     referral_in = parse_referral(data)
     patient = _active_patient(session, referral_in.patient_id)
-    referrer = _referring_practice(session, referral_in.referring_practice)
+    referrer = referring_practice_for(
+        session, referral_in.referring_practice, referral_in.referring_npi
+    )
     existing = _by_placer(session, referrer.id, referral_in.placer_id)
     if existing is not None:
         return _seen_before(session, actor, existing, source_message_id)
 
-    policy, zone = _practice_policy(session)
-    referral = _new_referral(session, referral_in, patient, referrer, source, policy, zone)
+    policy, _ = _practice_policy(session)
+    referral = _new_referral(session, referral_in, patient, referrer, source)
     try:
         with session.begin_nested():
             session.add(referral)
@@ -210,23 +213,35 @@ def _history_entry(step: ReferralTransition) -> dict[str, Any]:
     }
 
 
+def target_for(
+    session: Session, counted_from: datetime, urgency: str, *, authorization_required: bool
+) -> date:
+    """The target date of a referral of this urgency asked for at `counted_from`, under the
+    practice's timely-access policy, zone and closures."""
+    policy, zone = _practice_policy(session)
+    return target_date_for(
+        counted_from,
+        urgency,
+        policy,
+        zone,
+        authorization_required=authorization_required,
+        closed_days=_closed_days(session, counted_from.date() - timedelta(days=1)),
+    )
+
+
 def _new_referral(
     session: Session,
     referral_in: ReferralIn,
     patient: Patient,
     referrer: ReferringPractice,
     source: str,
-    policy: Mapping[str, Any],
-    zone: str,
 ) -> Referral:
     received_at = now()
-    target = target_date_for(
+    target = target_for(
+        session,
         received_at,
         referral_in.urgency,
-        policy,
-        zone,
         authorization_required=_authorization_required(referral_in),
-        closed_days=_closed_days(session, received_at.date() - timedelta(days=1)),
     )
     return Referral(
         patient_id=patient.id,
@@ -325,26 +340,6 @@ def _active_patient(session: Session, patient_id: str) -> Patient:
             field="patient_id",
         )
     return patient
-
-
-def _referring_practice(session: Session, name: str) -> ReferringPractice:
-    folded = fold(name)
-    for practice in session.scalars(select(ReferringPractice)).all():
-        if fold(practice.name) == folded:
-            return practice
-    practice = ReferringPractice(name=name, protocol="none")
-    try:
-        with session.begin_nested():
-            session.add(practice)
-            session.flush()
-    except IntegrityError:
-        # Race: another intake created the same practice a moment ago.
-        found = session.scalar(select(ReferringPractice).where(ReferringPractice.name == name))
-        if found is None:
-            raise
-        return found
-    log.info("referring_practice_created", referring_practice_id=practice.id)
-    return practice
 
 
 def _by_placer(session: Session, referrer_id: str, placer_id: str | None) -> Referral | None:

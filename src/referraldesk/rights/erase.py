@@ -5,7 +5,9 @@ stored idempotent replies. What stays, emptied: the patient row (a stub the
 referrals, appointments and conversations still point at, so counts and the audit
 trail keep their links), referrals (specialty, status, dates; no reason, codes, notes
 or attachments), transitions, appointments, conversations (channel, times, outcome),
-staff tasks, messages to referrers and intake messages (their bodies replaced).
+staff tasks, messages to referrers, SIU messages to the practice-management system
+and intake messages (their bodies replaced; a message not yet sent is failed, not sent
+empty).
 
 Loose ends are tied, after the stub is emptied so nothing built from here on names the
 patient: future booked appointments are cancelled through scheduling (the slot frees,
@@ -44,6 +46,7 @@ from referraldesk.models import (
     PatientPhone,
     Referral,
     ReferralTransition,
+    ScheduleFeedMessage,
     StaffTask,
 )
 from referraldesk.referrals.lifecycle import CANCELLED, OPEN
@@ -109,6 +112,8 @@ def erase_patient(
     report.counts["intake_messages"] = _intake_messages(session, found)
     report.counts["outreach_attempts"] = _outreach(session, patient.id)
     report.counts["appointments"] = _appointments(session, patient.id)
+    # Before the cancellations below: the S15s they queue name only the stub, and must go.
+    report.counts["schedule_feed_messages"] = _schedule_feed(session, patient.id)
     _patient(session, patient)
     session.flush()
 
@@ -207,6 +212,20 @@ def _appointments(session: Session, patient_id: str) -> int:
         appointment.notes = None
         appointment.cancel_reason = None
     return len(appointments)
+
+
+def _schedule_feed(session: Session, patient_id: str) -> int:
+    """Empty the SIU messages about the patient's appointments; fail those not yet sent."""
+    of_patient = select(Appointment.id).where(Appointment.patient_id == patient_id)
+    messages = list(session.scalars(
+        select(ScheduleFeedMessage).where(ScheduleFeedMessage.appointment_id.in_(of_patient))))
+    for message in messages:
+        message.payload = ERASED
+        message.last_error = None
+        if message.status == "pending":
+            message.status, message.next_attempt_at = "failed", None
+            message.last_error = "patient data erased before delivery"
+    return len(messages)
 
 
 def _cancel_future_appointments(session: Session, actor: Actor, patient_id: str) -> int:

@@ -30,6 +30,7 @@ from referraldesk.models import (
     OutreachAttempt,
     RecordingDisclosure,
     Referral,
+    ScheduleFeedMessage,
     StaffTask,
     ToolCall,
     Turn,
@@ -84,9 +85,9 @@ def collect(session: Session, patient_id: str) -> dict[str, Any]:
         "referrals": [_referral(session, referral) for referral in _all(
             session, select(Referral).where(Referral.id.in_(referral_ids))
             .order_by(Referral.received_at))],
-        "appointments": _rows(session, select(Appointment)
-                              .where(Appointment.patient_id == patient.id)
-                              .order_by(Appointment.start_at)),
+        "appointments": [_appointment(session, appointment) for appointment in _all(
+            session, select(Appointment).where(Appointment.patient_id == patient.id)
+            .order_by(Appointment.start_at))],
         "conversations": [_conversation(session, conversation) for conversation in _all(
             session, select(Conversation).where(Conversation.id.in_(conversation_ids))
             .order_by(Conversation.started_at))],
@@ -131,6 +132,15 @@ def _referral(session: Session, referral: Referral) -> dict[str, Any]:
         "messages_to_referrer": _rows(session, select(OutboundMessage)
                                       .where(OutboundMessage.referral_id == referral.id)
                                       .order_by(OutboundMessage.created_at)),
+    }
+
+
+def _appointment(session: Session, appointment: Appointment) -> dict[str, Any]:
+    return row(appointment) | {
+        "messages_to_scheduling_system": _rows(
+            session, select(ScheduleFeedMessage)
+            .where(ScheduleFeedMessage.appointment_id == appointment.id)
+            .order_by(ScheduleFeedMessage.created_at, ScheduleFeedMessage.id)),
     }
 
 

@@ -18,10 +18,12 @@ from referraldesk.clock import now
 from referraldesk.conversation import runtime
 from referraldesk.errors import InvalidArgument
 from referraldesk.logging import get_logger
+from referraldesk.models import Conversation
 from referraldesk.practice.policy import current_policy
 from referraldesk.voice import calls, gather, hours, relay, twiml, urls
 from referraldesk.voice.calls import VoiceTurn
 from referraldesk.voice.handoff import CONNECTED, dial_finished, whisper_words
+from referraldesk.voice.hints import listening_for
 from referraldesk.voice.phrases import FORWARD_WHISPER, line
 
 log = get_logger(__name__)
@@ -59,14 +61,21 @@ def forward_finished(session: Session, fields: Fields, transport: str | None = N
 
 
 def connect(session: Session, played: VoiceTurn, transport: str | None = None) -> str:
-    """Start the conversation on its transport with the agent's first turn."""
+    """Start the conversation on its transport with the agent's first turn.
+
+    On ConversationRelay the greeting is the welcome greeting; its aside in the other
+    language follows as the relay's first message (`relay.greeting_aside`).
+    """
     if _transport(session, transport) == "streaming":
+        conversation = session.get(Conversation, played.conversation_id)
+        call_sid = conversation.external_id if conversation is not None else None
+        listening = listening_for(played.turn.awaiting, played.language, first_answer=played.first)
         return twiml.relay(
             played.spoken,
             played.language,
-            url=urls.websocket(urls.RELAY),
+            url=urls.relay(call_sid or ""),
             action=urls.public(urls.RELAY_DONE),
-            hints=None,
+            hints=listening.speech_hints,
         )
     return gather.play(played)
 

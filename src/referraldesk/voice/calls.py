@@ -7,11 +7,15 @@ or a relay reconnecting, gets the stored answer and plays nothing twice.
 
 What the phone says is the engine's reply plus the phone's own words around it: the
 recording notice and the language keys at the greeting, the read-back of a keyed or
-spoken date of birth or phone number, and which keys work for the next answer.
+spoken date of birth or phone number, and which keys work for the next answer. The
+greeting's words for the other language (the engine's "(Si prefiere español,
+dígamelo.)" and the phone's "Para español, oprima el 2.") are kept apart as an aside,
+so each transport has them said by that language's own voice.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -32,11 +36,14 @@ from referraldesk.voice import keys
 from referraldesk.voice.hints import key_hint
 from referraldesk.voice.phrases import line
 from referraldesk.voice.readback import readback
+from referraldesk.voice.twiml import Aside
 
 log = get_logger(__name__)
 
 CHANNEL = "voice"
 ENDING_ACTIONS = frozenset({"end", "transfer", "emergency"})
+# The engine's greeting ends with a note in the other language, in parentheses.
+_OTHER_LANGUAGE_NOTE = re.compile(r"\s*\(([^()]+)\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class VoiceTurn:
     spoken: str
     seq: int
     first: bool = False  # the greeting: keys 1/2 pick the language
+    # Said after `spoken`, in the other language (the greeting's language key).
+    offer: Aside | None = None
 
     @property
     def language(self) -> str:
@@ -121,8 +130,7 @@ def open_call(
     # California needs every party's consent; the notice is the first thing said.
     conversation.recording_disclosed = current_policy(session).record_calls
     if conversation.recording_disclosed:
-        record_disclosure(session, conversation.id, channel=CHANNEL,
-                          language=conversation.language)
+        record_disclosure(session, conversation.id, channel=CHANNEL, language=conversation.language)
     session.flush()
     return greeting(session, conversation)
 
@@ -131,13 +139,17 @@ def greeting(session: Session, conversation: Conversation) -> VoiceTurn:
     """The first agent turn as spoken: recording notice, greeting, language keys."""
     row = _first_agent_turn(session, conversation.id)
     turn = store.as_agent_turn(row)
-    parts = [turn.reply]
+    inbound = conversation.direction == "inbound"
+    offer = _language_offer(session, turn.language) if inbound else None
+    reply = turn.reply
+    note = _OTHER_LANGUAGE_NOTE.search(reply) if offer is not None else None
+    if offer is not None and note is not None:
+        reply = reply[: note.start()]
+        offer = Aside(f"{note.group(1).strip()} {offer.text}", offer.language)
+    parts = [reply]
     if conversation.recording_disclosed:
         parts.insert(0, line("recording", turn.language))
-    inbound = conversation.direction == "inbound"
-    if inbound:
-        parts.append(line("language_keys", turn.language))
-    return VoiceTurn(conversation.id, turn, " ".join(parts), row.seq, first=inbound)
+    return VoiceTurn(conversation.id, turn, " ".join(parts), row.seq, first=inbound, offer=offer)
 
 
 def current(session: Session, conversation_id: str) -> VoiceTurn:
@@ -207,6 +219,15 @@ def _with_key_hint(reply: str, turn: AgentTurn) -> str:
         return reply
     hint = key_hint(turn.awaiting)
     return f"{reply} {line(hint, turn.language)}" if hint else reply
+
+
+def _language_offer(session: Session, language: str) -> Aside | None:
+    """The key for the other language, in that language, if the practice speaks it."""
+    other = "en" if language == "es" else "es"
+    spoken = session.scalar(select(Practice.languages).limit(1)) or ["en", "es"]
+    if other not in spoken:
+        return None
+    return Aside(line("language_keys", language), other)
 
 
 def _first_agent_turn(session: Session, conversation_id: str) -> Turn:

@@ -26,6 +26,7 @@ def play(played: VoiceTurn, *, quiet: int = 0, spoken: str | None = None) -> str
         played.language,
         action=action,
         listening=listening,
+        aside=played.offer,
     )
 
 

@@ -94,8 +94,14 @@ def transfer_call(
 def dial_finished(
     session: Session, conversation: Conversation | None, task_id: str | None, status: str
 ) -> Handoff:
-    """Twilio's <Dial> action: connected closes the task, anything else asks for a callback."""
-    language = conversation.language if conversation is not None else "en"
+    """Twilio's <Dial> action: connected closes the task, anything else asks for a callback.
+
+    `conversation` is None on a call the agent did not answer (a callback put through
+    to staff): the closing is then in the language of the call that asked for it.
+    """
+    language = (
+        conversation.language if conversation is not None else _task_language(session, task_id)
+    )
     log.info(
         "transfer_finished",
         conversation_id=conversation.id if conversation is not None else None,
@@ -134,6 +140,14 @@ def whisper_words(session: Session, task_id: str | None) -> str:
     task = session.get(StaffTask, task_id) if task_id else None
     reason = task.reason if task is not None else "the caller asked for a person"
     return WHISPER.format(reason=reason)
+
+
+def _task_language(session: Session, task_id: str | None) -> str:
+    task = session.get(StaffTask, task_id) if task_id else None
+    earlier = (
+        session.get(Conversation, task.conversation_id) if task and task.conversation_id else None
+    )
+    return earlier.language if earlier is not None else "en"
 
 
 def _callback(

@@ -11,6 +11,11 @@ machine gets a voicemail naming only the practice and its number, and a person i
 greeted by the engine, which confirms who they are before the referral is mentioned.
 Asynchronous detection would let the opening play into a voicemail box, and the
 opening already says what the call is about.
+
+A callback request is someone who wanted a person: when they pick up, they hear the
+practice's name and are put through to the staff line (whisper: the request's
+reason), and the task is done once staff answer. Without a staff line the agent
+takes the call, as for a follow-up.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from referraldesk.errors import InvalidArgument, NotFound, OptedOut, Unavailable
 from referraldesk.logging import get_logger
 from referraldesk.models import Conversation, Patient, Practice, Referral, StaffTask
 from referraldesk.settings import get_settings
-from referraldesk.voice import calls, twiml, urls
+from referraldesk.voice import calls, hours, twiml, urls
 from referraldesk.voice.answering import connect
 from referraldesk.voice.phrases import line, spoken_digits
 
@@ -184,11 +189,22 @@ def answered(
     task_id: str | None,
     transport: str | None = None,
 ) -> str:
-    """POST /twilio/voice/outbound: a machine gets the voicemail, a person the agent."""
+    """POST /twilio/voice/outbound: a machine gets the voicemail, a person the agent
+    (or, for a callback request, the staff line)."""
     language, referral = _call_subject(session, referral_id, task_id)
     if _machine(first(fields, "AnsweredBy")):
         log.info("voicemail_left", referral_id=referral_id, task_id=task_id)
         return twiml.say_and_hang_up(_voicemail(session, language), language)
+    staff = hours.staff_line(session)
+    if referral is None and task_id and staff:
+        log.info("callback_answered", task_id=task_id)
+        return twiml.dial(
+            line("callback_hold", language, practice=_practice_name(session)),
+            language,
+            number=staff,
+            whisper=urls.public(urls.WHISPER, task=task_id),
+            action=urls.public(urls.TRANSFER_DONE, task=task_id),
+        )
     played = calls.open_call(
         session,
         call_sid=first(fields, "CallSid"),
@@ -214,6 +230,10 @@ def _call_subject(
         raise InvalidArgument("an outbound call names its referral or its task", field="referral")
     earlier = session.get(Conversation, task.conversation_id) if task.conversation_id else None
     return _language(earlier.language if earlier else None), None
+
+
+def _practice_name(session: Session) -> str:
+    return session.scalar(select(Practice.name).limit(1)) or ""
 
 
 def _voicemail(session: Session, language: str) -> str:

@@ -2,8 +2,9 @@
 
 Everything else a caller hears is the engine's reply. These lines are the phone's:
 the recording notice, the key menu, reprompts on silence, the closed-office and
-failed-transfer messages, the staff whisper and the voicemail. None of them carries
-anything about a patient; the voicemail names only the practice and its number.
+failed-transfer messages, the staff whisper, the voicemail and the opening of a
+callback. None of them carries anything about a patient; the voicemail and the
+callback's opening name only the practice (and its number).
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ LINES: dict[str, dict[str, str]] = {
         "en": "Hello, this is {practice}. Please call us back at {phone}. Thank you.",
         "es": "Hola, le llamamos de {practice}. Por favor devuélvanos la llamada al {phone}. "
         "Gracias.",
+    },
+    "callback_hold": {
+        "en": "Hello, this is {practice}, returning your call. Please hold while I connect "
+        "you with our staff.",
+        "es": "Hola, le llamamos de {practice} para devolverle la llamada. Por favor espere "
+        "mientras le comunico con nuestro personal.",
     },
     "voicemail_no_phone": {
         "en": "Hello, this is {practice}. Please call us back at this number. Thank you.",

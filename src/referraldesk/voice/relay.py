@@ -8,8 +8,14 @@ Twilio speaks and transcribes; we exchange JSON messages with it
 - out: `text` (token, last, lang), `language` (ttsLanguage, transcriptionLanguage),
   `end` (handoffData).
 
-The greeting is the ConversationRelay welcomeGreeting, so the socket starts with the
-caller's first answer. Keys arrive one at a time; a date of birth (8) or a phone
+The socket serves the one call its URL names (`relay_token`): a setup for another
+CallSid is ended. The greeting is the ConversationRelay welcomeGreeting; its key for
+the other language ("Para español, oprima el 2.") is the first `text` message, with
+that language's `lang`, so Twilio says it with that language's voice. Transcription
+and speech follow the conversation's language: when a reply is in another language
+than the one Twilio is working in (as our `language` messages set it, and as the
+`lang` of each prompt reports it), a `language` message switches both first.
+Keys arrive one at a time; a date of birth (8) or a phone
 number (10) is collected until complete or #, on the conversation row (not in this
 connection), so a call that moves to another instance keeps its keys. A reply cut
 off by the caller is marked interrupted with what was heard of it. An ending turn
@@ -34,7 +40,7 @@ from referraldesk.voice import calls, hours, recording, silence
 from referraldesk.voice.calls import Said, VoiceTurn
 from referraldesk.voice.handoff import Handoff, after_turn
 from referraldesk.voice.hints import listening_for
-from referraldesk.voice.twiml import voice_for
+from referraldesk.voice.twiml import Aside, voice_for
 
 log = get_logger(__name__)
 
@@ -53,12 +59,15 @@ class RelayCall:
     """One ConversationRelay session: each message in, the messages to send back out.
 
     Every message is its own unit of work: `sessions()` opens a database session, the
-    message's changes are committed before the answer goes out.
+    message's changes are committed before the answer goes out. `call_sid` is the call
+    the socket's URL was made for (None: any, for callers that checked nothing).
     """
 
-    def __init__(self, sessions: Callable[[], Session]) -> None:
+    def __init__(self, sessions: Callable[[], Session], call_sid: str | None = None) -> None:
         self.sessions = sessions
+        self.call_sid = call_sid
         self.conversation_id: str | None = None
+        # The language Twilio speaks and transcribes in now ("en" | "es").
         self.language = "en"
         self.quiet = 0
         self.ended = False
@@ -103,7 +112,12 @@ class RelayCall:
         return self._unit(self._silence)
 
     def _setup(self, session: Session, message: Message) -> list[Message]:
-        conversation = calls.find_call(session, str(message.get("callSid", "")))
+        call_sid = str(message.get("callSid", ""))
+        if self.call_sid is not None and call_sid != self.call_sid:
+            log.warning("relay_setup_for_another_call")
+            self.ended = True
+            return [end_message(None)]
+        conversation = calls.find_call(session, call_sid)
         if conversation is None or conversation.status != "active":
             log.warning("relay_without_call")
             self.ended = True
@@ -111,9 +125,15 @@ class RelayCall:
         self.conversation_id = conversation.id
         self.language = conversation.language
         log.info("relay_connected", conversation_id=conversation.id)
-        return []
+        aside = greeting_aside(session, conversation)
+        return [_text(aside.text, aside.language)] if aside is not None else []
 
     def _prompt(self, message: Message) -> list[Message]:
+        heard_in = _language_of(message.get("lang"))
+        if heard_in is not None:
+            # Twilio says which language it transcribed in; a reply in another one
+            # must switch it, whatever we last asked for.
+            self.language = heard_in
         text = str(message.get("voicePrompt") or "")
         if message.get("last") is False or not text.strip():
             return []
@@ -171,7 +191,7 @@ class RelayCall:
         step = silence.on_silence(session, conversation, self.quiet)
         if step.handoff is not None:
             return self._speak(step.played, step.handoff)
-        return self._say(step.spoken, step.played.language)
+        return self._say(step.spoken, step.played.language, step.played.offer)
 
     def _speak(self, played: VoiceTurn, handoff: Handoff | None) -> list[Message]:
         if handoff is not None:
@@ -179,16 +199,19 @@ class RelayCall:
             return [end_message(handoff)]
         return self._say(played.spoken, played.language)
 
-    def _say(self, spoken: str, language: str) -> list[Message]:
+    def _say(self, spoken: str, language: str, aside: Aside | None = None) -> list[Message]:
         messages: list[Message] = []
-        code = voice_for(language).code
         if language != self.language:
             self.language = language
+            code = voice_for(language).code
             messages.append(
                 {"type": "language", "ttsLanguage": code, "transcriptionLanguage": code}
             )
-        messages.append({"type": "text", "token": spoken, "last": True, "lang": code})
-        self.last_words = len(spoken.split())
+        messages.append(_text(spoken, language))
+        if aside is not None:
+            messages.append(_text(aside.text, aside.language))
+        words = spoken + (f" {aside.text}" if aside is not None else "")
+        self.last_words = len(words.split())
         return messages
 
     def _unit(self, work: Callable[[Session], T]) -> T:
@@ -211,6 +234,14 @@ class RelayCall:
     def _conversation_id(self) -> str:
         assert self.conversation_id is not None, "a relay message before setup"
         return self.conversation_id
+
+
+def greeting_aside(session: Session, conversation: Conversation) -> Aside | None:
+    """The greeting's aside still to be said when a relay connects: only before the
+    caller has answered anything (a relay that reconnects mid-call says nothing)."""
+    if store.count_turns(session, conversation.id, "caller") > 0:
+        return None
+    return calls.greeting(session, conversation).offer
 
 
 def end_message(handoff: Handoff | None) -> Message:
@@ -240,9 +271,9 @@ def handoff_from(session: Session, conversation: Conversation, raw: str) -> Hand
         data = None
     if not isinstance(data, dict):
         return None
-    language = _text(data.get("lang")) or conversation.language
+    language = _string(data.get("lang")) or conversation.language
     reply = _reply_at(session, conversation.id, data.get("seq")) or ""
-    closing, task_id = _text(data.get("closing")), _text(data.get("task_id"))
+    closing, task_id = _string(data.get("closing")), _string(data.get("task_id"))
     number = hours.staff_line(session) if data.get("kind") == "dial" else None
     if number:
         return Handoff("dial", language, reply, closing=closing, number=number, task_id=task_id)
@@ -259,7 +290,21 @@ def _reply_at(session: Session, conversation_id: str, seq: object) -> str | None
     )
 
 
-def _text(value: object) -> str | None:
+def _text(spoken: str, language: str) -> Message:
+    """One complete reply: the `lang` has Twilio say it with that language's voice."""
+    return {"type": "text", "token": spoken, "last": True, "lang": voice_for(language).code}
+
+
+def _language_of(code: object) -> str | None:
+    """The language (en | es) of a prompt's BCP 47 `lang`: "es-MX", or "es" as Twilio
+    reports a language it detected; None for anything else."""
+    if not isinstance(code, str) or not code:
+        return None
+    primary = code.split("-", 1)[0].lower()
+    return primary if primary in ("en", "es") else None
+
+
+def _string(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 

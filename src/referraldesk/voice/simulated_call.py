@@ -30,6 +30,7 @@ from referraldesk.db.session import session_factory
 from referraldesk.errors import InvalidArgument
 from referraldesk.settings import get_settings, reset_settings_cache
 from referraldesk.voice import calls, urls
+from referraldesk.voice.relay import greeting_aside
 
 TRANSPORTS = ("turn", "streaming")
 _FORM = "application/x-www-form-urlencoded"
@@ -89,6 +90,8 @@ class SimulatedCall:
         self._status_sent = False
         self._action: str | None = None  # the Gather's or the Dial's action URL
         self._relay_action: str | None = None
+        # The language ConversationRelay transcribes in, as its prompts report it.
+        self._relay_language = "en-US"
         self._socket: WebSocketTestSession | None = None
         self._socket_context: AbstractContextManager[WebSocketTestSession] | None = None
 
@@ -103,7 +106,7 @@ class SimulatedCall:
         """The caller speaks."""
         if self._socket is not None:
             return self._relay(
-                {"type": "prompt", "voicePrompt": words, "lang": "en-US", "last": True}
+                {"type": "prompt", "voicePrompt": words, "lang": self._relay_language, "last": True}
             )
         return self._read(
             self.post(self.pending_action(), {"SpeechResult": words, "Confidence": str(confidence)})
@@ -220,6 +223,7 @@ class SimulatedCall:
             raise InvalidArgument("<Connect> without <ConversationRelay>")
         heard.said.append(relay.get("welcomeGreeting") or "")
         self._relay_action = verb.get("action")
+        self._relay_language = relay.get("language") or self._relay_language
         url = relay.get("url") or ""
         base = websocket_base(self.public_url)
         self._socket_context = self.client.websocket_connect(
@@ -235,16 +239,30 @@ class SimulatedCall:
             "customParameters": {},
         }
         self._socket.send_text(json.dumps(setup))
+        if self._greeting_has_aside():
+            # The greeting's aside in the other language is the relay's first message.
+            heard.said.extend(self._relay_reply().said)
+
+    def _greeting_has_aside(self) -> bool:
+        with session_factory(self.app.state.engine)() as session:
+            conversation = calls.find_call(session, self.call_sid)
+            return conversation is not None and greeting_aside(session, conversation) is not None
 
     def _relay(self, message: dict[str, Any]) -> Heard:
         """Send one message and read the relay's answer up to its last token or its end."""
         assert self._socket is not None
         self._socket.send_text(json.dumps(message))
+        return self._relay_reply()
+
+    def _relay_reply(self) -> Heard:
+        """Read the relay's messages up to its last token or its end."""
+        assert self._socket is not None
         heard = Heard()
         while True:
             reply = self._socket.receive_json()
             if reply.get("type") == "language":
                 heard.language = reply.get("ttsLanguage")
+                self._relay_language = reply.get("transcriptionLanguage") or self._relay_language
             elif reply.get("type") == "text":
                 heard.said.append(reply.get("token", ""))
                 if reply.get("last"):

@@ -5,6 +5,11 @@ against an allow-list): <Gather> with <Say> for turn-based calls,
 <Connect><ConversationRelay> with one <Language> per spoken language for streaming,
 <Dial><Number url=whisper> for transfers, <Say> and <Hangup> to finish.
 https://www.twilio.com/docs/voice/twiml
+
+Each language is spoken by its own voice and heard by a recognizer set to it: a
+<Gather> listens in the conversation's language (`language="es-MX"` once it is
+Spanish), and an aside in the other language ("Para español, oprima el 2.") is its
+own <Say> with that language's voice, never read by the English one.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ DIAL_TIMEOUT_SECONDS = 20
 
 @dataclass(frozen=True)
 class Voice:
-    """How one language is spoken: the <Say> voice and the ConversationRelay voice."""
+    """How one language is spoken and heard: the <Say> voice, ConversationRelay's voice
+    and the speech-to-text provider its <Language> names (Twilio's documented values)."""
 
     code: str  # BCP 47, as Gather, Say and ConversationRelay take it
     say_voice: str
     relay_provider: str
     relay_voice: str
+    transcription_provider: str = "Google"
 
 
 VOICES = {
@@ -35,12 +42,23 @@ VOICES = {
 }
 
 
+@dataclass(frozen=True)
+class Aside:
+    """A sentence in another language than the turn's, said by that language's voice."""
+
+    text: str
+    language: str
+
+
 def voice_for(language: str) -> Voice:
     return VOICES["es" if language == "es" else "en"]
 
 
-def gather(spoken: str, language: str, *, action: str, listening: Listening) -> str:
-    """Say `spoken` and listen for speech or keys; an empty result still posts `action`."""
+def gather(
+    spoken: str, language: str, *, action: str, listening: Listening, aside: Aside | None = None
+) -> str:
+    """Say `spoken` (then `aside`) and listen for speech or keys in `language`; an empty
+    result still posts `action`."""
     voice = voice_for(language)
     response = VoiceResponse()
     ask = Gather(
@@ -56,12 +74,19 @@ def gather(spoken: str, language: str, *, action: str, listening: Listening) -> 
         action_on_empty_result=True,
     )
     ask.say(spoken, voice=voice.say_voice, language=voice.code)
+    if aside is not None:
+        other = voice_for(aside.language)
+        ask.say(aside.text, voice=other.say_voice, language=other.code)
     response.append(ask)
     return str(response)
 
 
 def relay(greeting: str, language: str, *, url: str, action: str, hints: str | None) -> str:
-    """Hand the call to ConversationRelay, greeting first; `action` gets the call back."""
+    """Hand the call to ConversationRelay, greeting first; `action` gets the call back.
+
+    The session starts in `language` (speech and transcription); the relay switches
+    both with a `language` message when the conversation changes language.
+    """
     voice = voice_for(language)
     response = VoiceResponse()
     connect = Connect(action=action, method="POST")
@@ -75,7 +100,12 @@ def relay(greeting: str, language: str, *, url: str, action: str, hints: str | N
         hints=hints,
     )
     for each in VOICES.values():
-        session.language(code=each.code, tts_provider=each.relay_provider, voice=each.relay_voice)
+        session.language(
+            code=each.code,
+            tts_provider=each.relay_provider,
+            voice=each.relay_voice,
+            transcription_provider=each.transcription_provider,
+        )
     response.append(connect)
     return str(response)
 

@@ -2,7 +2,8 @@
 
 Twilio signs the URL exactly as we wrote it, and the signature check rebuilds it from
 REFERRALDESK_PUBLIC_URL, the path and the raw query; so every callback URL is built
-here, once. Queries carry opaque ids and counters only, never patient data.
+here, once. Queries carry opaque ids and counters only, never patient data; the
+relay's URL also carries its call's token (`relay_token`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from urllib.parse import urlencode
 
 from referraldesk.channels.twilio_signature import websocket_base
 from referraldesk.settings import get_settings
+from referraldesk.voice.relay_token import token_for
 
 VOICE = "/twilio/voice"
 TURN = "/twilio/voice/turn"
@@ -31,6 +33,12 @@ def public(path: str, **query: str | int | None) -> str:
     return f"{base}?{urlencode(kept)}" if kept else base
 
 
-def websocket(path: str) -> str:
-    """`path` on the public URL as a WebSocket URL (wss:// behind TLS)."""
-    return websocket_base(get_settings().public_url) + path
+def websocket(path: str, **query: str) -> str:
+    """`path` on the public URL as a WebSocket URL (wss:// behind TLS), with `query`."""
+    base = websocket_base(get_settings().public_url) + path
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def relay(call_sid: str) -> str:
+    """The ConversationRelay URL of one call: it names the call and carries its token."""
+    return websocket(RELAY, call=call_sid, token=token_for(call_sid))

@@ -6,20 +6,28 @@ one part of that document, and goes through the same checks as a file
 would make the config invalid (hours a provider's week no longer fits in, a
 closure that ends before it starts) is refused with every problem listed, and
 nothing is written.
+
+A provider or a service is edited the same way (`edit_item`); what changed is
+named in the audit trail next to the loader's own record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
-from referraldesk.errors import InvalidArgument
+from referraldesk.errors import InvalidArgument, NotFound
+from referraldesk.models import Provider, Service
 from referraldesk.practice.exporter import current_config
 from referraldesk.practice.fields import WEEKDAYS
 from referraldesk.practice.loader import load_config
+from referraldesk.practice.problems import Problem, format_path
 from referraldesk.practice.report import LoadReport
 from referraldesk.practice.validate import check_data
 
@@ -35,14 +43,97 @@ class ChangeRefused(InvalidArgument):
         self.problems = problems
 
 
-def apply_change(session: Session, actor: Actor, change: Callable[[Document], None]) -> LoadReport:
-    """Change the practice's config document with `change`, check it, and load it."""
+def apply_change(
+    session: Session, actor: Actor, change: Callable[[Document], None],
+    describe: Callable[[Problem], str] | None = None,
+) -> LoadReport:
+    """Change the practice's config document with `change`, check it, and load it.
+
+    `describe` words each problem for the form that made the change (default: the
+    problem's place in the file, then what is wrong).
+    """
     document = current_config(session).model_dump(mode="json", exclude_none=True)
     change(document)
     config, problems = check_data(document)
     if problems or config is None:
-        raise ChangeRefused([f"{problem.where}: {problem.message}" for problem in problems])
+        words = describe or (lambda problem: f"{problem.where}: {problem.message}")
+        raise ChangeRefused([words(problem) for problem in problems])
     return load_config(session, config, source=SOURCE, actor=actor)
+
+
+@dataclass(frozen=True)
+class Editable:
+    """A section whose items the dashboard edits one at a time, and how its forms name fields."""
+
+    section: str
+    natural_key: str
+    model: type[Provider] | type[Service]
+    resource_type: str
+    labels: Mapping[str, str]
+
+
+PROVIDERS = Editable("providers", "npi", Provider, "provider", {
+    "languages": "Languages", "locations": "Sites", "plans": "Plans",
+    "accepting_new_patients": "Accepting new patients", "blocks": "Weekly schedule",
+    "exceptions": "Days off and extra hours",
+})
+SERVICES = Editable("services", "key", Service, "service", {"duration_minutes": "Minutes"})
+
+
+def config_item(session: Session, kind: Editable, key: str) -> Document:
+    """One provider (by NPI) or service (by key) as the practice file has it; NotFound if none."""
+    document = current_config(session).model_dump(mode="json", exclude_none=True)
+    return _find(document, kind, key)[1]
+
+
+def _find(document: Document, kind: Editable, key: str) -> tuple[int, Document]:
+    for index, item in enumerate(document.get(kind.section, [])):
+        if item.get(kind.natural_key) == key:
+            return index, item
+    raise NotFound(f"there is no {kind.resource_type} with {kind.natural_key} {key!r}",
+                   field=kind.natural_key)
+
+
+def edit_item(session: Session, actor: Actor, kind: Editable, key: str,
+              values: Mapping[str, Any]) -> list[str]:
+    """Set `values` on one provider or service and load the result as a file would be.
+
+    Returns the names of the fields that changed (none: nothing is written or audited).
+    ChangeRefused lists every problem, worded for the edit form.
+    """
+    changed: list[str] = []
+    where: list[int] = []
+
+    def change(document: Document) -> None:
+        index, item = _find(document, kind, key)
+        where.append(index)
+        for name, value in values.items():
+            if item.get(name) != value:
+                changed.append(name)
+            item[name] = value
+
+    def describe(problem: Problem) -> str:
+        inside = problem.path[:2] == (kind.section, where[0]) and len(problem.path) > 2
+        if not inside:
+            return f"{problem.where}: {problem.message}"
+        field, rest = str(problem.path[2]), problem.path[3:]
+        label = kind.labels.get(field, field.replace("_", " ").capitalize())
+        return f"{label}{f' ({format_path(rest)})' if rest else ''}: {problem.message}"
+
+    apply_change(session, actor, change, describe)
+    if changed:
+        column = getattr(kind.model, kind.natural_key)
+        row_id = session.scalar(select(kind.model.id).where(column == key))
+        trail.record(session, actor, "update", kind.resource_type, row_id,
+                     reason=f"edited on the dashboard: {', '.join(changed)}")
+    return changed
+
+
+def kept_order(current: list[str], chosen: list[str]) -> list[str]:
+    """The chosen values, those already listed first in their order (a form's checkboxes
+    come in a fixed order; the file's order is the practice's own)."""
+    return [value for value in current if value in chosen] + [
+        value for value in chosen if value not in current]
 
 
 def _location(document: Document, key: str) -> Document:

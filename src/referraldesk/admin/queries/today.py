@@ -1,4 +1,9 @@
-"""The Today worklist: conversations now and today, bookings, people waiting, outreach due."""
+"""The Today worklist: conversations now and today, bookings, people waiting, outreach due.
+
+The long lists (people waiting, flagged conversations, outreach due) are read one
+page at a time: a `Window` says which rows, and the total is counted on its own,
+so Today can say how many there are and page through all of them.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from referraldesk.admin.queries.common import person_name
 from referraldesk.models import (
     Appointment,
     Conversation,
+    ConversationAnalysis,
     Patient,
     Provider,
     Referral,
@@ -22,6 +28,32 @@ from referraldesk.outreach import plan
 from referraldesk.outreach.service import attempts_of, outreach_context
 
 _URGENCY_FIRST = case((StaffTask.urgency == "urgent", 0), (StaffTask.urgency == "soon", 1), else_=2)
+# Flagged by the post-call analysis, and no person has a task for it (open or done).
+_FLAGGED_UNTASKED = (
+    ConversationAnalysis.is_current.is_(True)
+    & ConversationAnalysis.escalation_flag.is_(True)
+    & ~exists().where(StaffTask.conversation_id == ConversationAnalysis.conversation_id)
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which rows of a list to read: page `page` (from 1) of `size` rows."""
+
+    page: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (max(self.page, 1) - 1) * self.size
+
+
+@dataclass(frozen=True)
+class FlaggedRow:
+    conversation: Conversation
+    patient_name: str
+    reason: str | None
+    summary: str | None
 
 
 @dataclass(frozen=True)
@@ -79,7 +111,7 @@ def bookings(session: Session, start: datetime, end: datetime, limit: int = 12) 
     return {"total": total, "by_channel": by_channel, "rows": items}
 
 
-def open_tasks(session: Session, limit: int = 50) -> dict[str, Any]:
+def open_tasks(session: Session, window: Window = Window(1, 50)) -> dict[str, Any]:
     """Transfers and callback requests waiting for a person, most urgent and oldest first."""
     total = session.scalar(
         select(func.count()).select_from(StaffTask).where(StaffTask.status == "open")
@@ -88,14 +120,47 @@ def open_tasks(session: Session, limit: int = 50) -> dict[str, Any]:
         select(StaffTask, Patient.given_names, Patient.surnames)
         .outerjoin(Patient, Patient.id == StaffTask.patient_id)
         .where(StaffTask.status == "open")
-        .order_by(_URGENCY_FIRST, StaffTask.created_at).limit(limit)
+        .order_by(_URGENCY_FIRST, StaffTask.created_at, StaffTask.id)
+        .offset(window.offset).limit(window.size)
     ).all()
     items = [{"task": task, "patient": person_name(given, surnames)}
              for task, given, surnames in rows]
     return {"total": total, "rows": items}
 
 
-def outreach_due(session: Session, today: date, limit: int = 10) -> dict[str, Any]:
+def flagged_without_task(session: Session, window: Window = Window(1, 10)) -> dict[str, Any]:
+    """Conversations the post-call analysis flagged for a person that no staff task covers
+    (the agent did not hand them over), newest first.
+
+    Transfers and callback requests already wait in `open_tasks`; these are the rest:
+    an emergency, a caller who was upset or could not be verified, a system that failed.
+    """
+    total = session.scalar(
+        select(func.count()).select_from(ConversationAnalysis).where(_FLAGGED_UNTASKED)
+    ) or 0
+    rows = session.execute(
+        select(Conversation, ConversationAnalysis.escalation_reason, ConversationAnalysis.summary,
+               Patient.given_names, Patient.surnames)
+        .join(ConversationAnalysis, ConversationAnalysis.conversation_id == Conversation.id)
+        .outerjoin(Patient, Patient.id == Conversation.patient_id)
+        .where(_FLAGGED_UNTASKED)
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+        .offset(window.offset).limit(window.size)
+    ).all()
+    items = [FlaggedRow(conversation, person_name(given, surnames), reason, summary)
+             for conversation, reason, summary, given, surnames in rows]
+    return {"total": total, "rows": items}
+
+
+def flagged_analysis(session: Session, conversation_id: str) -> ConversationAnalysis | None:
+    """The current analysis of a conversation when it is flagged and no task covers it yet."""
+    return session.scalar(
+        select(ConversationAnalysis)
+        .where(ConversationAnalysis.conversation_id == conversation_id, _FLAGGED_UNTASKED)
+    )
+
+
+def outreach_due(session: Session, today: date, window: Window = Window(1, 10)) -> dict[str, Any]:
     """Referrals waiting for the patient to book, most pressing first, with outreach's next step.
 
     Only the shown rows are run through outreach's planner (a query each), so the
@@ -112,7 +177,7 @@ def outreach_due(session: Session, today: date, limit: int = 10) -> dict[str, An
                  selectinload(Referral.patient).selectinload(Patient.consents))
         # Target date first: urgent referrals' targets are days away, routine ones' weeks.
         .order_by(Referral.target_date, Referral.id)
-        .limit(limit)
+        .offset(window.offset).limit(window.size)
     ).all()
     context = outreach_context(session)
     rows = []

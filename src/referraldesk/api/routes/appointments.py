@@ -1,4 +1,8 @@
-"""Booking for integrations: a patient, a provider or a specialty, and a start."""
+"""Booking for integrations: a patient, a provider or a specialty, and a start.
+
+The start is matched against the practice's configured calendar (the built-in one,
+or its EHR's over FHIR), the same calendar the booking then goes into.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ from referraldesk.api.deps import DbSession, require_roles
 from referraldesk.api.routes.tools import api_context, outcome_response
 from referraldesk.audit.trail import Actor
 from referraldesk.errors import NotFound, SlotTaken
-from referraldesk.models import Appointment, Patient, Provider
+from referraldesk.models import Patient, Provider
 from referraldesk.patients.plans import primary_plan
-from referraldesk.scheduling.slots import SlotQuery, find_slots, slot_at
+from referraldesk.scheduling.backends import CalendarBackend, calendar_for
+from referraldesk.scheduling.slots import Slot, SlotQuery
 from referraldesk.tools import catalog
 from referraldesk.tools.practice_queries import resolve_specialty
 
@@ -28,6 +33,8 @@ router = APIRouter(prefix="/api/appointments", tags=["appointments"])
 Integration = Annotated[Actor, Depends(require_roles(*access.FRONT_DESK))]
 # Enough for every provider of a specialty to have a slot starting at the same time.
 _SAME_START_CANDIDATES = 100
+# A provider's slots from the asked start on: the first few include it if it is open.
+_PROVIDER_CANDIDATES = 8
 
 
 class BookingIn(BaseModel):
@@ -87,15 +94,34 @@ def book(
 
 def _slot_id_at(session: Session, body: BookingIn) -> str:
     start = body.start.astimezone(UTC)
+    calendar = calendar_for(session)
     if body.provider_id is not None:
-        slot = slot_at(session, body.provider_id, start)
+        slot = _provider_slot_at(session, calendar, body.provider_id, start)
         if slot is None:
-            raise _no_slot(session, [body.provider_id], body.start, f"provider {body.provider_id}")
+            raise _no_slot(session, calendar, [body.provider_id], body.start,
+                           f"provider {body.provider_id}")
         return slot.id
-    return _specialty_slot_id(session, body, body.specialty or "", start)
+    return _specialty_slot_id(session, calendar, body, body.specialty or "", start)
 
 
-def _specialty_slot_id(session: Session, body: BookingIn, specialty: str, start: datetime) -> str:
+def _provider_slot_at(
+    session: Session, calendar: CalendarBackend, provider_id: str, start: datetime
+) -> Slot | None:
+    query = SlotQuery(
+        provider_id=provider_id,
+        # A site's local date is within a day of the UTC date in any zone.
+        start=(start - timedelta(days=1)).date(),
+        end=(start + timedelta(days=1)).date(),
+        not_before=start,
+        limit=_PROVIDER_CANDIDATES,
+    )
+    return next((slot for slot in calendar.find_slots(session, query) if slot.start == start),
+                None)
+
+
+def _specialty_slot_id(
+    session: Session, calendar: CalendarBackend, body: BookingIn, specialty: str, start: datetime
+) -> str:
     patient = session.get(Patient, body.patient_id)
     if patient is None or patient.status != "active":
         raise NotFound(f"no patient with id {body.patient_id!r}", field="patient_id")
@@ -110,29 +136,23 @@ def _specialty_slot_id(session: Session, body: BookingIn, specialty: str, start:
         not_before=start,
         limit=_SAME_START_CANDIDATES,
     )
-    for slot in find_slots(session, query):
+    for slot in calendar.find_slots(session, query):
         if slot.start == start:
             return slot.id
     providers = list(session.scalars(
         select(Provider.id).where(Provider.specialty_key == query.specialty_key)
     ))
-    raise _no_slot(session, providers, body.start,
+    raise _no_slot(session, calendar, providers, body.start,
                    f"no {specialty} provider in the patient's plan")
 
 
 def _no_slot(
-    session: Session, provider_ids: list[str], start: datetime, who: str
+    session: Session, calendar: CalendarBackend, provider_ids: list[str], start: datetime,
+    who: str,
 ) -> SlotTaken | NotFound:
     """slot_taken only when someone holds that time; otherwise there is no such slot
     (a closed day, outside hours, or not a slot start), which a retry cannot change."""
-    taken = session.scalar(
-        select(Appointment.id).where(
-            Appointment.provider_id.in_(provider_ids),
-            Appointment.start_at == start.astimezone(UTC),
-            Appointment.status == "booked",
-        ).limit(1)
-    )
-    if taken is not None:
+    if calendar.held_at(session, provider_ids, start.astimezone(UTC)):
         return SlotTaken(
             f"the slot at {start.isoformat()} was just booked; search open slots and pick another",
             field="start",

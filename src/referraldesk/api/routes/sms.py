@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
+from referraldesk.api.overload import run_admitted
 from referraldesk.channels import sms
 from referraldesk.channels.text import as_text
 from referraldesk.conversation import runtime, store
 from referraldesk.conversation.turn import AgentTurn
+from referraldesk.db.sqlite_gate import DatabaseBusy
 from referraldesk.errors import HTTP_STATUS, DomainError, InvalidArgument, retry_after_headers
 from referraldesk.logging import get_logger
 from referraldesk.settings import get_settings
@@ -57,7 +58,8 @@ async def incoming_sms(request: Request) -> Response:
 
     fields = dict(sms.parse_form(body) or [])
     try:
-        messages = await run_in_threadpool(_reply, request, fields)
+        # Under the API's database limit; a busy process answers 503 with Retry-After.
+        messages = await run_admitted(request, _reply, request, fields)
     except DomainError as exc:
         log.info("sms_webhook_refused", code=exc.code, message_sid=fields.get("MessageSid"))
         return _refusal(HTTP_STATUS.get(exc.code, 400), exc)
@@ -67,8 +69,11 @@ async def incoming_sms(request: Request) -> Response:
 def _refusal(status: int, exc: DomainError | None = None) -> Response:
     # Twilio reads TwiML only: an empty <Response/> sends the texter nothing, and the
     # status shows the refusal in Twilio's debugger. Never the API's JSON.
+    headers = retry_after_headers(status, exc)
+    if isinstance(exc, DatabaseBusy):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     return Response(sms.twiml([]), status_code=status, media_type="application/xml",
-                    headers=retry_after_headers(status, exc))
+                    headers=headers)
 
 
 def _reply(request: Request, fields: dict[str, str]) -> list[str]:

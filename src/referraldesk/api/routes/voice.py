@@ -1,8 +1,9 @@
 """Twilio's phone webhooks and the ConversationRelay WebSocket; all of them signed.
 
 Every route checks X-Twilio-Signature before anything else (403 otherwise, logged
-without the body) and answers TwiML; the WebSocket handshake is checked the same way
-and refused before it is accepted. Query parameters carry opaque ids and counters
+without the body) and answers TwiML; the WebSocket handshake is checked the same way,
+and its URL's per-call token too (`voice.relay_token`), and refused before it is
+accepted. Query parameters carry opaque ids and counters
 only. The work is in `referraldesk.voice`; each request owns its transaction.
 """
 
@@ -12,13 +13,14 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, WebSocket, WebSocketDisconnect
-from starlette.concurrency import run_in_threadpool
 
 from referraldesk.api.deps import DbSession
+from referraldesk.api.overload import run_admitted
 from referraldesk.channels.twilio_signature import Fields, handshake_is_signed, signed_form
 from referraldesk.logging import get_logger
 from referraldesk.voice import answering, gather, outbound, recording, urls
 from referraldesk.voice.relay import RelayCall
+from referraldesk.voice.relay_token import token_matches
 
 router = APIRouter(tags=["twilio"])
 log = get_logger(__name__)
@@ -98,25 +100,29 @@ def outbound_answered(
 
 
 @router.websocket(urls.RELAY)
-async def relay_socket(websocket: WebSocket) -> None:
-    """ConversationRelay: Twilio's messages in, the agent's words out."""
+async def relay_socket(websocket: WebSocket, call: str = "", token: str = "") -> None:
+    """ConversationRelay for call `call`: Twilio's messages in, the agent's words out."""
     if not handshake_is_signed(websocket):
         await websocket.close(code=POLICY_VIOLATION)
         return
+    if not token_matches(call, token):
+        log.warning("relay_token_refused", path=websocket.url.path)
+        await websocket.close(code=POLICY_VIOLATION)
+        return
     await websocket.accept()
-    call = RelayCall(websocket.app.state.session_factory)
+    relay = RelayCall(websocket.app.state.session_factory, call_sid=call)
     try:
         while True:
-            outgoing = await _next(websocket, call)
+            outgoing = await _next(websocket, relay)
             for message in outgoing:
                 await websocket.send_json(message)
     except WebSocketDisconnect:
-        log.info("relay_closed", conversation_id=call.conversation_id)
+        log.info("relay_closed", conversation_id=relay.conversation_id)
 
 
 async def _next(websocket: WebSocket, call: RelayCall) -> list[dict[str, object]]:
     try:
         raw = await asyncio.wait_for(websocket.receive_text(), timeout=call.silence_seconds)
     except TimeoutError:
-        return await run_in_threadpool(call.on_silence)
-    return await run_in_threadpool(call.handle_text, raw)
+        return await run_admitted(websocket, call.on_silence)
+    return await run_admitted(websocket, call.handle_text, raw)

@@ -3,7 +3,14 @@
 The patient, the requester and the coverage may be contained in the ServiceRequest
 or be entries of the transaction Bundle; `Patient/<id>` with one of our patient ids
 names a patient already registered here. A ServiceRequest with status revoked or
-entered-in-error cancels the referral with the same placer identifier.
+entered-in-error cancels the referral with the same placer identifier; one sent in a
+transaction Bundle entry whose request.method is PUT changes it (urgency, reason...).
+
+Authorization, where a referring system puts it: a ClaimResponse (the plan's answer
+to a prior-authorization request) referenced from `supportingInfo` or `insurance`,
+whose `preAuthRef` is the number and `preAuthPeriod` the days it covers; and the Da
+Vinci CRD `coverage-information` extension on the ServiceRequest, whose `pa-needed`
+says whether one is required and `satisfied-pa-id` gives its number.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from referraldesk.errors import InvalidArgument
 from referraldesk.intake.facts import (
     CANCEL,
     MISSING,
+    MODIFY,
     NEW,
     IntakeProblems,
     PatientFacts,
@@ -33,6 +41,9 @@ NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
 _NUCC_CODE = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
 _CANCELLING = ("revoked", "entered-in-error")
+_COVERAGE_INFORMATION = "coverage-information"
+# CRD pa-needed codes that mean the visit needs a prior authorization.
+_PA_NEEDED = ("auth-needed", "satisfied", "performpa")
 _OUR_PATIENT = re.compile(r"^Patient/([0-9a-f]{32})$")
 
 
@@ -40,7 +51,7 @@ def referral_facts(request: FhirRequest, fallback_practice: str) -> ReferralFact
     """Map the request; `fallback_practice` names the sender when no Organization does."""
     sr = request.service_request
     problems: list[Problem] = []
-    action = CANCEL if sr.get("status") in _CANCELLING else NEW
+    action = _action(request)
     requester = request.resolve(sr.get("requester"))
     facts = ReferralFacts(
         action=action, placer_id=_placer_id(sr),
@@ -55,6 +66,12 @@ def referral_facts(request: FhirRequest, fallback_practice: str) -> ReferralFact
     if problems:
         raise IntakeProblems(problems)
     return facts
+
+
+def _action(request: FhirRequest) -> str:
+    if request.service_request.get("status") in _CANCELLING:
+        return CANCEL
+    return MODIFY if request.method == "PUT" else NEW
 
 
 def _placer_id(sr: Resource) -> str | None:
@@ -155,8 +172,10 @@ def _language(patient: Resource) -> str:
 
 def _read_coverage(request: FhirRequest, subject: str, facts: PatientFacts) -> None:
     sr = request.service_request
-    coverages = [request.resolve(ref) for ref in sr.get("insurance") or []]
-    if not any(coverages):
+    # insurance may also point at a ClaimResponse (the prior authorization), read apart.
+    resolved = [request.resolve(ref) for ref in sr.get("insurance") or []]
+    coverages = [r for r in resolved if r is not None and r.get("resourceType") == "Coverage"]
+    if not coverages:
         coverages = [r for r in request.resources.values() if r.get("resourceType") == "Coverage"
                      and (r.get("beneficiary") or {}).get("reference") == subject]
     for coverage in (c for c in coverages if c and c.get("resourceType") == "Coverage"):
@@ -184,6 +203,37 @@ def _read_clinical(request: FhirRequest, facts: ReferralFacts) -> None:
     period = sr.get("occurrencePeriod") or {}
     facts.window_start = _day(period.get("start"))
     facts.window_end = _day(period.get("end")) or _day(sr.get("occurrenceDateTime"))
+    _read_authorization(request, facts)
+
+
+def _read_authorization(request: FhirRequest, facts: ReferralFacts) -> None:
+    sr = request.service_request
+    referenced = [request.resolve(ref) for ref in [*(sr.get("supportingInfo") or []),
+                                                   *(sr.get("insurance") or [])]]
+    for answer in referenced:
+        if answer is None or answer.get("resourceType") != "ClaimResponse":
+            continue
+        if answer.get("preAuthRef"):
+            facts.authorization_number = str(answer["preAuthRef"])
+            facts.authorization_required = True
+        period = answer.get("preAuthPeriod") or {}
+        facts.authorization_from = _day(period.get("start"))
+        facts.authorization_until = _day(period.get("end"))
+        break
+    _read_coverage_information(sr, facts)
+
+
+def _read_coverage_information(sr: Resource, facts: ReferralFacts) -> None:
+    for extension in sr.get("extension") or []:
+        if not str(extension.get("url") or "").endswith(_COVERAGE_INFORMATION):
+            continue
+        parts = {str(part.get("url")): part for part in extension.get("extension") or []}
+        needed = (parts.get("pa-needed") or {}).get("valueCode")
+        if needed and facts.authorization_required is None:
+            facts.authorization_required = needed in _PA_NEEDED
+        number = (parts.get("satisfied-pa-id") or {}).get("valueString")
+        if number and not facts.authorization_number:
+            facts.authorization_number, facts.authorization_required = str(number), True
 
 
 def _reasons(sr: Resource) -> tuple[list[str], list[str]]:

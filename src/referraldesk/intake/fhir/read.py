@@ -47,6 +47,8 @@ class FhirRequest:
     service_request: Resource
     path: str
     resources: dict[str, Resource]
+    # The Bundle entry's request.method: PUT updates a referral already on file.
+    method: str = "POST"
 
     def resolve(self, reference: Resource | None) -> Resource | None:
         if not reference or not isinstance(reference.get("reference"), str):
@@ -136,7 +138,10 @@ def _locate(resource: Resource, problems: list[Problem]) -> FhirRequest | None:
                                 MISSING if not found else INVALID))
         return None
     index, service_request = found[0]
-    return FhirRequest(service_request, f"Bundle.entry[{index}].resource", _bundle_index(entries))
+    request = entries[index].get("request")
+    method = str(request.get("method") or "POST").upper() if isinstance(request, dict) else "POST"
+    return FhirRequest(service_request, f"Bundle.entry[{index}].resource", _bundle_index(entries),
+                       method)
 
 
 def _bundle_index(entries: list[Resource]) -> dict[str, Resource]:

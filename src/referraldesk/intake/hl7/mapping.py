@@ -4,6 +4,12 @@ REF^I12 (new), REF^I13 (modify), REF^I14 (cancel) after HL7 v2.5.1 chapter 11, a
 the IHE 360X referral request OMG^O19 (ORC-1 NW new, XO change, CA/DC/OC cancel).
 Where a sender may put a fact in more than one place, the places are tried in the
 order written in each helper. Every problem found is collected and raised at once.
+
+Authorization: the AUT segment (AUT-6 its number, AUT-4 and AUT-5 the days it
+covers) when the sender has one; else RF1-11, the external referral id, which is the
+plan's number for the referral; and RF1-7 / RF1-8, the referral's effective and
+expiration dates, as the days it covers (the sample referrals carry those). A lapsed
+window ends outreach as `expired` (outreach/plan.py).
 """
 
 from __future__ import annotations
@@ -123,9 +129,11 @@ def _read_clinical(message: Hl7Message, facts: ReferralFacts, problems: list[Pro
     )
     facts.urgency = _urgency(message, facts)
     facts.window_start, facts.window_end = _window(message, problems)
+    _read_authorization(message, facts, problems)
     reasons, notes = _nte_sections(message)
     facts.reason = "\n".join(reasons) or _order_reason(message) or (notes.pop(0) if notes else "")
-    facts.notes = notes + uncoded
+    # Notes the readers above left (an unknown priority, an unread date) come last.
+    facts.notes = [*notes, *uncoded, *facts.notes]
 
 
 def patient_facts(message: Hl7Message, problems: list[Problem]) -> PatientFacts | None:
@@ -279,6 +287,44 @@ def _window(message: Hl7Message, problems: list[Problem]) -> tuple[date | None, 
             problems.append(Problem(f"TQ1-{number}", f"{raw!r} is not a date; send YYYYMMDD"))
         days.append(day)
     return days[0], days[1]
+
+
+def _read_authorization(message: Hl7Message, facts: ReferralFacts,
+                        problems: list[Problem]) -> None:
+    aut = message.first("AUT")
+    if aut is not None:
+        # An AUT segment says the plan authorizes this visit, even before its number is
+        # known; without the number the referral waits in needs_info asking for it.
+        facts.authorization_required = True
+        facts.authorization_number = aut.value(6) or None
+        facts.authorization_from = _aut_date(aut, 4, problems)
+        facts.authorization_until = _aut_date(aut, 5, problems)
+    rf1 = message.first("RF1")
+    if rf1 is None:
+        return
+    external = rf1.value(11)
+    if not facts.authorization_number and external and external != facts.placer_id:
+        facts.authorization_number, facts.authorization_required = external, True
+    facts.authorization_from = facts.authorization_from or _rf1_date(rf1, 7, facts)
+    facts.authorization_until = facts.authorization_until or _rf1_date(rf1, 8, facts)
+
+
+def _aut_date(aut: Segment, number: int, problems: list[Problem]) -> date | None:
+    raw = aut.value(number)
+    day = hl7_date(raw) if raw else None
+    if raw and day is None:
+        problems.append(Problem(f"AUT-{number}", f"{raw!r} is not a date; send YYYYMMDD"))
+    return day
+
+
+def _rf1_date(rf1: Segment, number: int, facts: ReferralFacts) -> date | None:
+    # The referral's own dates: an unreadable one is noted, not worth refusing it for.
+    raw = rf1.value(number)
+    day = hl7_date(raw) if raw else None
+    if raw and day is None:
+        facts.notes.append(f"RF1-{number} {raw!r} is not a date; the referral's "
+                           f"{'effective' if number == 7 else 'expiration'} date was not read")
+    return day
 
 
 def _nte_sections(message: Hl7Message) -> tuple[list[str], list[str]]:

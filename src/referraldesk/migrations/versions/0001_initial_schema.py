@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 16:57:36.535516
+Create Date: 2026-12-04 17:09:53.659201
 """
 
 import sqlalchemy as sa
@@ -622,6 +622,7 @@ def upgrade() -> None:
         sa.Column("referral_id", sa.String(length=32), nullable=True),
         sa.Column("conversation_id", sa.String(length=32), nullable=True),
         sa.Column("external_id", sa.String(length=128), nullable=True),
+        sa.Column("filler_id", sa.String(length=128), nullable=True),
         sa.Column("rescheduled_from_id", sa.String(length=32), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("booked_at", referraldesk.db.base.UTCDateTime(timezone=True), nullable=False),
@@ -654,6 +655,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_appointments_external_id"), ["external_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_appointments_filler_id"), ["filler_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_appointments_patient_id"), ["patient_id"], unique=False
         )
@@ -1168,6 +1170,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_appointments_referral_id"))
         batch_op.drop_index("ix_appointments_provider_window")
         batch_op.drop_index(batch_op.f("ix_appointments_patient_id"))
+        batch_op.drop_index(batch_op.f("ix_appointments_filler_id"))
         batch_op.drop_index(batch_op.f("ix_appointments_external_id"))
 
     op.drop_table("appointments")

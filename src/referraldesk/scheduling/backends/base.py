@@ -9,6 +9,7 @@ never ask which calendar it came from.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -30,6 +31,11 @@ class CalendarBackend(Protocol):
 
     def find_slots(self, session: Session, query: SlotQuery) -> list[Slot]:
         """Up to `query.limit` open slots, earliest first."""
+        ...
+
+    def held_at(self, session: Session, provider_ids: list[str], start: datetime) -> bool:
+        """Whether a booking holds one of these providers at `start` (UTC): a slot that
+        is not open then is taken, not missing."""
         ...
 
     def book(self, session: Session, actor: Actor, request: BookingRequest) -> Appointment:

@@ -40,6 +40,7 @@ from referraldesk.referrals.appointments import (
 )
 from referraldesk.scheduling import checks
 from referraldesk.scheduling.backends import fhir_requests
+from referraldesk.scheduling.backends.builtin import booked_here
 from referraldesk.scheduling.backends.fhir_directory import (
     LocalDirectory,
     RemoteSchedule,
@@ -213,6 +214,28 @@ class FhirCalendar:
                 statement = {}
             self._use_find = FIND in operations(statement, "Appointment")
         return self._use_find
+
+    def held_at(self, session: Session, provider_ids: list[str], start: datetime) -> bool:
+        """Booked here (our copies, the SIU feed's), or a busy Slot in the EHR."""
+        if booked_here(session, provider_ids, start):
+            return True
+        npis = set(session.scalars(select(Provider.npi).where(Provider.id.in_(provider_ids))))
+        wanted = [schedule for schedule in self.schedules() if schedule.npi in npis]
+        if not wanted:
+            return False
+        bundle = self.http.get(
+            "Slot",
+            params=[
+                ("schedule", ",".join(f"Schedule/{s.id}" for s in wanted)),
+                ("status", "busy"),
+                ("start", f"ge{instant(start)}"),
+                ("start", f"le{instant(start)}"),
+            ],
+        )
+        return any(
+            slot.get("status") == "busy" and _starts_at(slot, start)
+            for slot in entries(bundle, "Slot")
+        )
 
     # -- booking -----------------------------------------------------------------------
 
@@ -585,6 +608,13 @@ def _local_slot(remote: RemoteSlot, directory: LocalDirectory) -> Slot | None:
         location_name=site.name,
         languages=tuple(provider.languages),
     )
+
+
+def _starts_at(slot: Resource, start: datetime) -> bool:
+    try:
+        return _moment(str(slot.get("start"))) == start
+    except ValueError:
+        return False
 
 
 def _moment(text: str) -> datetime:

@@ -7,6 +7,7 @@ point at when the reference carries no identifier. Our own ids never cross.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referraldesk.errors import Unavailable
+from referraldesk.logging import get_logger
 from referraldesk.models import Location, Provider
 from referraldesk.scheduling.backends.fhir_http import FhirHttp
 from referraldesk.scheduling.fhir.resources import LOCATION_SYSTEM, NPI_SYSTEM
 
+log = get_logger(__name__)
+
 Resource = dict[str, Any]
+# Servers page searches at 10 to 50 entries; this many pages covers any practice's
+# Schedules and stops a server whose `next` links never end.
+MAX_SEARCH_PAGES = 50
 
 
 @dataclass(frozen=True)
@@ -54,11 +61,38 @@ def entries(bundle: Resource, resource_type: str) -> list[Resource]:
     ]
 
 
+def search_all(
+    http: FhirHttp, resource_type: str, params: dict[str, str] | None = None
+) -> Iterator[Resource]:
+    """Every `resource_type` entry of a search, page after page along `link[next]`."""
+    bundle = http.get(resource_type, params=params)
+    followed: set[str] = set()
+    while True:
+        yield from entries(bundle, resource_type)
+        following = next_link(bundle)
+        if following is None or following in followed:
+            return
+        if len(followed) + 1 >= MAX_SEARCH_PAGES:
+            log.warning(
+                "fhir_search_truncated", resource_type=resource_type, pages=MAX_SEARCH_PAGES
+            )
+            return
+        followed.add(following)
+        bundle = http.get_next_page(following)
+
+
+def next_link(bundle: Resource) -> str | None:
+    for link in bundle.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and link.get("url"):
+            return str(link["url"])
+    return None
+
+
 def read_schedules(http: FhirHttp) -> list[RemoteSchedule]:
     """Every active Schedule the server lists that names a practitioner and a site."""
     found = []
     lookups: dict[str, Resource] = {}
-    for resource in entries(http.get("Schedule", params={"active": "true"}), "Schedule"):
+    for resource in search_all(http, "Schedule", {"active": "true"}):
         _validate(resource)
         npi = location_key = practitioner = None
         for actor in resource.get("actor") or []:

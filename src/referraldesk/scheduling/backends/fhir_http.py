@@ -68,6 +68,20 @@ class FhirHttp:
     def get(self, path: str, params: Any = None) -> Resource:
         return self._send("GET", path, params=params, safe=True)
 
+    def get_next_page(self, url: str) -> Resource:
+        """A search Bundle's `next` link, followed only on the server's own base URL:
+        our credentials go nowhere else."""
+        base = httpx.URL(self.base_url + "/")
+        target = base.join(url)
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port) or (
+            not (target.path + "/").startswith(base.path)
+        ):
+            raise Unavailable(
+                f"the practice calendar at {self.base_url} sent a next page on another server; "
+                "its paging is not followed there"
+            )
+        return self._send("GET", str(target), safe=True)
+
     def post(self, path: str, body: Resource, *, headers: dict[str, str] | None = None) -> Resource:
         return self._send("POST", path, json=body, headers=headers, safe=False)
 
@@ -164,5 +178,5 @@ def _diagnostics(response: httpx.Response) -> str:
 
 def _resource_path(path: str) -> str:
     """The resource type and operation only: ids in paths are not for logs."""
-    parts = path.strip("/").split("/")
+    parts = path.split("?", 1)[0].strip("/").split("/")
     return "/".join(part for part in parts if part[:1].isupper() or part.startswith("$"))

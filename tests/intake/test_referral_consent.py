@@ -1,0 +1,90 @@
+"""What a referral's phone number allows: the outreach consents taken from the referral,
+as the practice's policy says, never over what the patient said themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tests.intake.support import INTEGRATION, NOW, sample
+
+from referraldesk.intake.hl7.service import receive_hl7
+from referraldesk.models import Consent, Practice, Referral
+from referraldesk.patients.consents import consents_in_force, opt_out_everywhere
+
+KNEE = "ref_i12_orthopedics.hl7"
+
+
+def take_in(db: Session, name: str = KNEE) -> Referral:
+    outcome = receive_hl7(db, INTEGRATION, sample(name), channel="hl7_http")
+    assert outcome.applied, outcome.summary
+    referral = db.get(Referral, outcome.referral_id)
+    assert referral is not None
+    return referral
+
+
+def set_choice(db: Session, choice: str) -> None:
+    practice = db.scalar(select(Practice))
+    assert practice is not None
+    practice.policy = {**practice.policy, "outreach": {"consent_from_referral": choice}}
+    db.flush()
+
+
+def test_by_default_a_referral_allows_automated_calls_but_not_texts(db: Session) -> None:
+    referral = take_in(db)
+
+    [consent] = referral.patient.consents
+
+    assert consents_in_force(referral.patient) == {
+        "recording": False, "automated_calls": True, "texts": False, "non_care_use": False}
+    assert (consent.kind, consent.granted, consent.source) == ("automated_calls", True, "referral")
+    assert consent.recorded_at == datetime.fromisoformat(NOW)
+
+
+def test_the_practice_may_take_texts_from_a_referral_too(db: Session) -> None:
+    set_choice(db, "calls_and_texts")
+
+    referral = take_in(db)
+
+    assert sorted((c.kind, c.source) for c in referral.patient.consents) == [
+        ("automated_calls", "referral"), ("texts", "referral")]
+
+
+def test_the_practice_may_take_nothing_from_a_referral(db: Session) -> None:
+    set_choice(db, "none")
+
+    referral = take_in(db)
+
+    assert referral.patient.consents == []
+
+
+def test_an_unknown_choice_takes_nothing(db: Session) -> None:
+    set_choice(db, "everything")
+
+    referral = take_in(db)
+
+    assert referral.patient.consents == []
+
+
+def test_a_patient_who_opted_out_stays_opted_out_when_referred_again(db: Session) -> None:
+    first = take_in(db)
+    opt_out_everywhere(db, INTEGRATION, first.patient_id, "sms")
+    again = sample(KNEE).replace("VFM-R-88231", "VFM-R-99999").replace(
+        "VFM20260303-0042", "VFM20260303-0043")
+
+    outcome = receive_hl7(db, INTEGRATION, again, channel="hl7_http")
+
+    second = db.get(Referral, outcome.referral_id)
+    assert second is not None and second.id != first.id
+    assert second.patient_id == first.patient_id
+    assert consents_in_force(second.patient)["automated_calls"] is False
+    assert [c.source for c in second.patient.consents if c.granted] == ["referral"]
+
+
+def test_the_same_referral_sent_twice_records_nothing_more(db: Session) -> None:
+    take_in(db)
+
+    take_in(db)
+
+    assert db.scalar(select(Consent.id).where(Consent.source == "referral").offset(1)) is None
