@@ -123,15 +123,18 @@ def start(
         | {
             "REFERRALDESK_LOG_LEVEL": "WARNING",
             "REFERRALDESK_CHAT_STARTS_PER_10_MINUTES": "1000000",
-        # The bench is the balancer: each simulated caller has its own forwarded address.
-        "REFERRALDESK_TRUSTED_PROXIES": "127.0.0.1",
+            # The bench is the balancer: each caller has its own forwarded address.
+            "REFERRALDESK_TRUSTED_PROXIES": "127.0.0.1",
             "REFERRALDESK_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
             # Every instance signs and checks webhooks against one public URL, as behind
             # a load balancer; the bench posts to each instance with that URL's signature.
             "REFERRALDESK_PUBLIC_URL": f"http://127.0.0.1:{port_of_public}",
             "REFERRALDESK_QUEUE_PATH": str(workdir / "queue.db"),
-        # One development key for every process of the layout (made by the first).
-        "REFERRALDESK_ENCRYPTION_KEY_FILE": str(workdir / "encryption.key"),
+            # One development key of each kind for every process of the layout (made by
+            # the first), and one audit checkpoint, as on machines sharing storage.
+            "REFERRALDESK_ENCRYPTION_KEY_FILE": str(workdir / "encryption.key"),
+            "REFERRALDESK_AUDIT_KEY_FILE": str(workdir / "audit.key"),
+            "REFERRALDESK_AUDIT_CHECKPOINT_FILE": str(workdir / "audit.checkpoint"),
             "REFERRALDESK_QUEUE_NAME": f"rdload{os.getpid()}x{uuid.uuid4().hex[:6]}",
         }
         | (extra_env or {})

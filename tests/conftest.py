@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -34,6 +35,12 @@ os.environ["REFERRALDESK_ENCRYPTION_KEY"] = TEST_ENCRYPTION_KEY
 os.environ.pop("REFERRALDESK_ENCRYPTION_OLD_KEYS", None)
 # Likewise a fixed session secret, so no test writes var/session.secret.
 os.environ["REFERRALDESK_SESSION_SECRET"] = "test-session-secret-0123456789abcdefghijklmnop"
+# And a fixed audit key, with the chain's checkpoint in this process's own temporary
+# folder: no test writes var/audit.key or var/audit.checkpoint.
+os.environ["REFERRALDESK_AUDIT_KEY"] = "test-audit-key-0123456789abcdefghijklmnopqrstuv"
+os.environ["REFERRALDESK_AUDIT_CHECKPOINT_FILE"] = str(
+    Path(tempfile.mkdtemp(prefix="referraldesk-tests-")) / "audit.checkpoint"
+)
 reset_settings_cache()  # importing the job queue above has already read them
 
 PG_ADMIN_URL = os.environ.get(

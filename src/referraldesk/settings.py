@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     # several web instances need the same one, so production sets it.
     session_secret: SecretStr | None = None
     session_secret_file: Path = Path("var/session.secret")
+    # Keys each audit record's hash (an HMAC), kept out of the database; the same on
+    # every instance and never changed once records exist (audit/key.py). Unset: one
+    # is made once into audit_key_file, for development and the demo.
+    audit_key: SecretStr | None = None
+    audit_key_file: Path = Path("var/audit.key")
+    # The chain's newest record as last verified, sealed with the audit key. Several
+    # machines: a path on storage they all mount (audit/checkpoint.py).
+    audit_checkpoint_file: Path = Path("var/audit.checkpoint")
     # The dashboard signs a user out after this long without a request.
     admin_idle_timeout_seconds: int = Field(default=900, ge=60, le=24 * 3600)
 
@@ -114,10 +122,10 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
 
-    @field_validator("session_secret", mode="before")
+    @field_validator("session_secret", "audit_key", mode="before")
     @classmethod
     def _blank_secret_is_unset(cls, value: object) -> object:
-        # The deploy example leaves `REFERRALDESK_SESSION_SECRET=` empty.
+        # The deploy example leaves `REFERRALDESK_SESSION_SECRET=` and the audit key empty.
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")

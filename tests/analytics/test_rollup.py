@@ -167,3 +167,15 @@ def test_the_median_of_a_histogram_is_the_median_of_its_values(
     histogram: dict[int, int], expected: float | None
 ) -> None:
     assert histogram_median(histogram) == expected
+
+
+def test_the_nightly_job_builds_every_missing_past_day_once(filled: Engine) -> None:
+    from referraldesk.jobs.rollup_tasks import DAYS_KEPT_WARM, warm_rollup
+
+    first, second = warm_rollup(), warm_rollup()  # on the test's engine (conftest)
+    with session_scope(filled) as session:
+        days = session.scalars(select(RollupDay.day).order_by(RollupDay.day)).all()
+
+    assert (first, second) == (DAYS_KEPT_WARM, 0)
+    assert (days[0], days[-1]) == (TODAY - timedelta(days=DAYS_KEPT_WARM),
+                                   TODAY - timedelta(days=1))

@@ -3,6 +3,9 @@ when the trail is broken."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +25,19 @@ def _write(engine: Engine, count: int) -> None:
     with session_scope(engine) as session:
         for n in range(count):
             trail.record(session, STAFF, "read", "patient", f"p{n}", patient_id=f"p{n}")
+
+
+def test_a_worker_process_registers_it(tmp_path: Path) -> None:
+    # A new process, as `referraldesk worker` is: only the package import registers it.
+    script = ("from datetime import datetime; from referraldesk.jobs import huey; "
+              "print(sorted(t.name for t in huey.read_periodic(datetime(2026, 3, 10, 16, 20))))")
+    env = {**os.environ, "REFERRALDESK_QUEUE_PATH": str(tmp_path / "queue.db")}
+    env.pop("REFERRALDESK_REDIS_URL", None)
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, check=True)
+
+    assert "'audit_checkpoint'" in done.stdout
 
 
 def test_it_is_a_periodic_task_due_every_ten_minutes() -> None:

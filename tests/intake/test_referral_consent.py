@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.intake.support import INTEGRATION, NOW, sample
@@ -12,6 +14,7 @@ from tests.intake.support import INTEGRATION, NOW, sample
 from referraldesk.intake.hl7.service import receive_hl7
 from referraldesk.models import Consent, Practice, Referral
 from referraldesk.patients.consents import consents_in_force, opt_out_everywhere
+from referraldesk.practice.schema import PracticePolicy
 
 KNEE = "ref_i12_orthopedics.hl7"
 
@@ -59,12 +62,13 @@ def test_the_practice_may_take_nothing_from_a_referral(db: Session) -> None:
     assert referral.patient.consents == []
 
 
-def test_an_unknown_choice_takes_nothing(db: Session) -> None:
-    set_choice(db, "everything")
+def test_the_practice_file_refuses_an_unknown_choice_and_names_it() -> None:
+    with pytest.raises(ValidationError) as refused:
+        PracticePolicy.model_validate({"outreach": {"consent_from_referral": "everything"}})
 
-    referral = take_in(db)
-
-    assert referral.patient.consents == []
+    [problem] = refused.value.errors()
+    assert problem["loc"] == ("outreach", "consent_from_referral")
+    assert "'none', 'calls' or 'calls_and_texts'" in problem["msg"]
 
 
 def test_a_patient_who_opted_out_stays_opted_out_when_referred_again(db: Session) -> None:

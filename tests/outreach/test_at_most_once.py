@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from tests.outreach.support import FRESNO_PHONE, FakeTwilio, refer, register, twilio
+from tests.outreach.support import FRESNO_PHONE, INTAKE, FakeTwilio, refer, register, twilio
 
 from referraldesk.db.session import session_factory
 from referraldesk.models import Conversation, OutreachAttempt, Referral
 from referraldesk.outreach.calls import CallPlacer, CallResult, VoiceChannelCalls
 from referraldesk.outreach.service import RoundReport, attempts_of, run_outreach
 from referraldesk.outreach.sms import NoCredentials, SmsResult, SmsSender
+from referraldesk.patients.consents import record_consent
 from referraldesk.practice.loader import demo_config, load_config
 from referraldesk.voice.outbound import TwilioVoice
 
@@ -77,6 +78,21 @@ class LooksWhileTexting:
                 conversation = other.get(Conversation, attempt.conversation_id)
                 assert conversation is not None
                 self.seen.append((attempt.status, conversation.status))
+        return self.sender.send(to, from_, body)
+
+
+@dataclass
+class StopArrivesWhileTexting:
+    """Texts through `sender`; meanwhile the patient withdraws consent to texts."""
+
+    sender: SmsSender
+    engine: Engine
+    patient_id: str
+
+    def send(self, to: str, from_: str, body: str) -> SmsResult:
+        with session_factory(self.engine)() as other:
+            record_consent(other, INTAKE, self.patient_id, "texts", False, "sms")
+            other.commit()
         return self.sender.send(to, from_, body)
 
 
@@ -213,3 +229,25 @@ def test_the_attempt_and_its_thread_are_committed_before_the_text_goes_out(
     # not even begin if the round still held its transaction (and the write lock).
     assert looking.seen == [("sending", "active")]
     assert attempts(engine, referral_id) == [("sms", "sent", None, 1)]
+
+
+def test_a_stop_that_arrives_during_the_round_holds_for_the_patients_next_referral(
+    engine: Engine, frozen_now: Freeze
+) -> None:
+    start = frozen_now(MORNING)
+    with session_factory(engine)() as session:
+        patient = register(session, consents=("texts",))
+        first = refer(session, patient, placer_id="VFM-1").id
+        frozen_now(start + timedelta(minutes=1))
+        second = refer(session, patient, specialty="cardiology", placer_id="VFM-2").id
+        session.commit()
+    fake = FakeTwilio()
+
+    report = round_at(
+        engine, start + timedelta(minutes=2),
+        StopArrivesWhileTexting(twilio(fake), engine, patient.id),
+    )
+
+    assert report.attempted == [first]
+    assert report.blocked == {second: "opted_out"}
+    assert len(fake.requests) == 1

@@ -172,3 +172,23 @@ def test_an_unknown_id_of_ours_in_sch1_is_refused_and_books_nothing(session: Ses
     assert ack_code(reply) == "AE"
     assert "ERR||SCH^1^1|204^Unknown key identifier" in reply
     assert appointment_count(session) == 0
+
+
+def test_what_we_send_after_the_echo_names_the_pm_filler_id_in_sch2(
+    session: Session, agent_booking: tuple[Appointment, Referral]
+) -> None:
+    first, _ = agent_booking
+    [sent] = session.scalars(select(ScheduleFeedMessage)).all()
+    take(session, siu("S12", "PM-5001", our_id=segment(sent.payload, "SCH")[1].split("^")[0]))
+
+    moved = reschedule(session, PM, first.id,
+                       slot_id(first.provider_id, first.location_id,
+                               MONDAY_NINE + timedelta(hours=1)))
+    session.commit()
+    s13 = session.scalars(select(ScheduleFeedMessage).where(
+        ScheduleFeedMessage.message_type == "SIU^S13")).one()
+    sch = segment(s13.payload, "SCH")
+
+    assert moved.id != first.id
+    # Our first booking in SCH-1, the PM system's own id for it in SCH-2.
+    assert (sch[1], sch[2]) == (f"{first.id}^REFERRALDESK", "PM-5001")

@@ -81,12 +81,31 @@ def test_the_job_calls_a_request_back_once_with_machine_detection(
     assert sent.data["StatusCallback"] == "https://clinic.example.org/twilio/voice/status"
     assert sent.data["MachineDetection"] == "DetectMessageEnd"
     with session_factory(engine)() as session:
-        [called] = session.scalars(select(AuditEvent).where(AuditEvent.action == "call")).all()
-    assert (called.resource_id, called.actor, called.reason) == (
-        task_id,
-        "system:callbacks",
-        "callback call placed",
-    )
+        records = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "call").order_by(AuditEvent.seq)
+        ).all()
+    # The first record is committed before Twilio is asked: a killed worker never rings twice.
+    assert [(r.resource_id, r.actor, r.reason) for r in records] == [
+        (task_id, "system:callbacks", "callback call being placed"),
+        (task_id, "system:callbacks", "callback call placed"),
+    ]
+
+
+def test_a_call_interrupted_before_its_result_was_recorded_is_not_placed_again(
+    phone: Phone, engine: Engine, open_desk: datetime
+) -> None:
+    task_id = busy_transfer(phone)
+
+    # The worker dies after Twilio took the request, before the result was written.
+    dialing = FakeTwilio(raises=KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        job_round(engine, dialing)
+    again = FakeTwilio()
+    after = job_round(engine, again)
+
+    assert len(dialing.sent) == 1
+    assert (after.placed, again.sent) == ([], [])
+    assert task_of(engine, task_id).status == "open"  # staff still see it on the worklist
 
 
 def test_the_job_calls_only_inside_calling_hours_while_the_desk_is_open(

@@ -35,9 +35,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from referraldesk.audit import trail
-from referraldesk.audit.key import audit_key, audit_settings
+from referraldesk.audit.key import audit_key
 from referraldesk.audit.trail import ChainHead, ChainReport
 from referraldesk.clock import now
+from referraldesk.settings import get_settings
 
 _SEAL_PURPOSE = b"referraldesk audit checkpoint v1\x00"
 
@@ -58,7 +59,7 @@ class Checkpoint:
 
 
 def checkpoint_path() -> Path:
-    return Path(audit_settings().checkpoint_file)
+    return Path(get_settings().audit_checkpoint_file)
 
 
 def load() -> Checkpoint | None:

@@ -11,9 +11,6 @@ session secret is (`security/session_secret.py`). Every instance and worker must
 the same key, so production sets it. It is never rotated: records keep the hash they
 were written with, and under another key `audit verify` reports every one as changed.
 Back it up with the encryption key, apart from the database backups.
-
-These settings live here, not in `settings.py`, only because that module belongs to
-another part of the code; they are read from the same environment and `.env` file.
 """
 
 from __future__ import annotations
@@ -23,11 +20,8 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from referraldesk.logging import get_logger
-from referraldesk.settings import Settings, get_settings
+from referraldesk.settings import get_settings
 
 log = get_logger(__name__)
 
@@ -41,47 +35,12 @@ class AuditKeyError(RuntimeError):
     """The configured audit key is unusable."""
 
 
-class AuditSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="REFERRALDESK_AUDIT_",
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-    )
-
-    # REFERRALDESK_AUDIT_KEY: the same on every instance; never changed once records exist.
-    key: SecretStr | None = None
-    key_file: Path = Path("var/audit.key")
-    # REFERRALDESK_AUDIT_CHECKPOINT_FILE: the chain's head as last verified. Several
-    # machines: a path on storage they share (see audit/checkpoint.py).
-    checkpoint_file: Path = Path("var/audit.checkpoint")
-
-    @field_validator("key", mode="before")
-    @classmethod
-    def _blank_key_is_unset(cls, value: object) -> object:
-        # A deploy file may leave `REFERRALDESK_AUDIT_KEY=` empty.
-        return None if isinstance(value, str) and not value.strip() else value
-
-
-# Follows the main settings' cache: a test or command that resets those (a changed
-# environment) gets these read again too.
-_cached: tuple[Settings, AuditSettings] | None = None
-
-
-def audit_settings() -> AuditSettings:
-    global _cached
-    main = get_settings()
-    if _cached is None or _cached[0] is not main:
-        _cached = (main, AuditSettings())
-    return _cached[1]
-
-
 def audit_key() -> bytes:
     """The key that makes record hashes and the checkpoint's seal."""
-    settings = audit_settings()
-    if settings.key is not None:
-        return _checked(settings.key.get_secret_value())
-    return _host_key(settings.key_file)
+    settings = get_settings()
+    if settings.audit_key is not None:
+        return _checked(settings.audit_key.get_secret_value())
+    return _host_key(settings.audit_key_file)
 
 
 def new_key() -> str:

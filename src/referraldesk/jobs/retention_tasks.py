@@ -27,6 +27,6 @@ def retention_purge() -> None:
     for _ in range(MAX_BATCHES_PER_RUN):
         with session_scope() as session:
             report = purge_expired(session, RETENTION_ACTOR, policy, max_batches=1)
-        if not report.transcripts and not report.recordings:
+        if not report.found_any:
             return
     log.info("retention_purge_continues_tomorrow", batches=MAX_BATCHES_PER_RUN)

@@ -166,9 +166,14 @@ def _pid(patient: Patient) -> Segment:
 
 def _sch(session: Session, appointment: Appointment, message_type: str) -> Segment:
     sch = Segment("SCH", version=hl7.VERSION)
-    sch.sch_1 = f"{_first_booking(session, appointment)}^{hl7.OUR_APPLICATION}"
-    if appointment.external_id:
-        sch.sch_2 = escape(appointment.external_id.rsplit(":", 1)[-1])
+    chain = _booking_chain(session, appointment)
+    sch.sch_1 = f"{chain[-1].id}^{hl7.OUR_APPLICATION}"
+    # The PM system's own id: of a booking it made, or the one it gave ours when it
+    # echoed our S12 (kept on the booking it echoed, perhaps earlier in the chain).
+    theirs = appointment.external_id or next(
+        (booking.filler_id for booking in chain if booking.filler_id), None)
+    if theirs:
+        sch.sch_2 = escape(theirs.rsplit(":", 1)[-1])
     minutes = int((appointment.end_at - appointment.start_at).total_seconds() // 60)
     sch.sch_9 = str(minutes)
     sch.sch_10 = "min^minutes^ISO+"
@@ -178,12 +183,13 @@ def _sch(session: Session, appointment: Appointment, message_type: str) -> Segme
     return sch
 
 
-def _first_booking(session: Session, appointment: Appointment) -> str:
-    current, seen = appointment, {appointment.id}
-    while current.rescheduled_from_id and current.rescheduled_from_id not in seen:
-        earlier = session.get(Appointment, current.rescheduled_from_id)
+def _booking_chain(session: Session, appointment: Appointment) -> list[Appointment]:
+    """`appointment` and the bookings it was rescheduled from, newest first."""
+    chain, seen = [appointment], {appointment.id}
+    while chain[-1].rescheduled_from_id and chain[-1].rescheduled_from_id not in seen:
+        earlier = session.get(Appointment, chain[-1].rescheduled_from_id)
         if earlier is None:
             break
-        current = earlier
-        seen.add(current.id)
-    return current.id
+        chain.append(earlier)
+        seen.add(earlier.id)
+    return chain

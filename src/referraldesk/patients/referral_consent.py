@@ -18,20 +18,14 @@ patient who said STOP stays stopped whatever later referrals say.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referraldesk.audit.trail import Actor
-from referraldesk.logging import get_logger
-from referraldesk.models import Consent, Patient, Practice
+from referraldesk.models import Consent, Patient
 from referraldesk.patients.consents import record_consent
-
-log = get_logger(__name__)
+from referraldesk.practice.policy import current_policy
 
 SOURCE = "referral"
-DEFAULT_CHOICE = "calls"
 KINDS_BY_CHOICE: dict[str, tuple[str, ...]] = {
     "none": (),
     "calls": ("automated_calls",),
@@ -41,17 +35,7 @@ KINDS_BY_CHOICE: dict[str, tuple[str, ...]] = {
 
 def kinds_from_referral(session: Session) -> tuple[str, ...]:
     """The consent kinds a referral gives under the practice's policy."""
-    policy: dict[str, Any] = session.scalar(select(Practice.policy).limit(1)) or {}
-    outreach = policy.get("outreach")
-    choice = (outreach if isinstance(outreach, dict) else {}).get(
-        "consent_from_referral", DEFAULT_CHOICE
-    )
-    if choice not in KINDS_BY_CHOICE:
-        # The practice file's schema refuses other values; a hand-edited row must not
-        # start automatic calls, so anything unknown gives nothing.
-        log.warning("consent_from_referral_unknown", choice=str(choice)[:40])
-        return ()
-    return KINDS_BY_CHOICE[choice]
+    return KINDS_BY_CHOICE[current_policy(session).outreach.consent_from_referral]
 
 
 def consent_from_referral(

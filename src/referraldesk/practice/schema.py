@@ -59,6 +59,10 @@ class OutreachPolicy(Strict):
     )
     # A referral still unbooked this many days after its target date expires.
     expire_after_target_days: int = Field(default=30, ge=0, le=365)
+    # What consent a referral's phone number carries for a patient new to us: calls
+    # about the referred care ("calls"), texts too ("calls_and_texts": the practice
+    # collected a text opt-in), or nothing until staff record it ("none").
+    consent_from_referral: Literal["none", "calls", "calls_and_texts"] = "calls"
 
 
 class RetentionPolicy(Strict):

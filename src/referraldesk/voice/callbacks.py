@@ -48,6 +48,9 @@ CALL_ACTION = "call"
 MAX_AGE = timedelta(days=3)
 # Calls placed per run at most, so a backlog does not ring the staff line all at once.
 PER_RUN = 5
+# Reasons of the job's audit "call" records around one placement.
+BEING_PLACED = "callback call being placed"
+NOT_PLACED_UNAVAILABLE = "callback call not placed: unavailable"
 
 # What the worklist says after "Call back now" (the dashboard's notice keys).
 PLACED = "callback_placed"
@@ -99,14 +102,21 @@ def run_callbacks(
     """Call back the requests that are due (see the module's rules); one run of the job."""
     done = CallbackRound()
     for task in due_callbacks(session, at or now())[:PER_RUN]:
+        # Written down and committed before the phone rings: a worker killed while
+        # Twilio is dialing never rings the patient twice (staff still see the request).
+        _record_call(session, JOB_ACTOR, task, BEING_PLACED)
+        session.commit()
         try:
             place(session, voice, JOB_ACTOR, task)
         except Unavailable:
-            done.retry.append(task.id)  # nothing recorded: the next run tries again
+            # Twilio did not take the call: the next run may try again.
+            _record_call(session, JOB_ACTOR, task, NOT_PLACED_UNAVAILABLE)
+            done.retry.append(task.id)
         except DomainError:
             done.refused.append(task.id)
         else:
             done.placed.append(task.id)
+        session.commit()
     return done
 
 
@@ -172,17 +182,21 @@ def _may_call(
 
 
 def _called(session: Session, task_ids: list[str]) -> set[str]:
+    """Tasks whose latest call record is anything but "Twilio did not take it"."""
     if not task_ids:
         return set()
-    return set(
-        session.scalars(
-            select(AuditEvent.resource_id).where(
-                AuditEvent.action == CALL_ACTION,
-                AuditEvent.resource_type == "staff_task",
-                AuditEvent.resource_id.in_(task_ids),
-            )
+    latest: dict[str, str | None] = {}
+    for task_id, reason in session.execute(
+        select(AuditEvent.resource_id, AuditEvent.reason)
+        .where(
+            AuditEvent.action == CALL_ACTION,
+            AuditEvent.resource_type == "staff_task",
+            AuditEvent.resource_id.in_(task_ids),
         )
-    )
+        .order_by(AuditEvent.seq)
+    ):
+        latest[task_id] = reason
+    return {task_id for task_id, reason in latest.items() if reason != NOT_PLACED_UNAVAILABLE}
 
 
 def _record_call(session: Session, actor: Actor, task: StaffTask, reason: str) -> None:

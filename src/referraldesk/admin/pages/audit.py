@@ -35,7 +35,7 @@ def audit_page(
     patient_id: Text = "",
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**53)] = None,
 ) -> Response:
     flt = queries.AuditFilter(viewer.zone, actor.strip(), action, resource_type, patient_id.strip(),
                               date_from, date_to)

@@ -32,7 +32,7 @@ def list_intake(
     actor: Coordinator, session: DbSession,
     status: str | None = None, channel: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**53)] = 0,
 ) -> JSONResponse:
     """Intake messages newest first; `status` needs_review or failed gives the work to do."""
     messages = queue.list_messages(session, status=status, channel=channel, limit=limit,
