@@ -46,7 +46,8 @@ def list_patients(
         for word in tokens(search or ""):
             query = query.where(blind_contains(Patient.name_words_index, "name_word", word))
         # Names are encrypted at rest: sorted here, after decryption, not in SQL.
-        patients = sorted(session.scalars(query), key=lambda patient: patient.name_key)[:limit]
+        matching = sorted(session.scalars(query), key=lambda patient: patient.name_key)
+        patients = matching[:limit]
         for patient in patients:
             referral = session.scalars(
                 select(Referral).where(Referral.patient_id == patient.id,
@@ -60,6 +61,9 @@ def list_patients(
                          patient_id=patient.id, reason="patients list")
         if not patients:
             typer.echo("no patients match")
+        elif len(matching) > limit:
+            typer.echo(f"({limit} of {len(matching)} shown; --limit {len(matching)} for all)",
+                       err=True)
 
 
 @patients_app.command("consent")

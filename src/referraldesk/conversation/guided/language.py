@@ -52,5 +52,16 @@ def _switch(step: Step, lang: str) -> None:
 
 
 def _is_an_offered_label(offered: list[dict[str, Any]], text: str) -> bool:
+    """Whether `text` is the label of an offered option, as either language shows it.
+
+    Offered slots are kept without labels (they are worded per reply), so the labels
+    are made again here; other offers carry their own.
+    """
+    from referraldesk.conversation.guided.slots import options_of
+
     said = text.strip().casefold()
-    return any(str(option.get("label", "")).strip().casefold() == said for option in offered)
+    labels = {str(option.get("label", "")) for option in offered}
+    slots = [option for option in offered if "start" in option]
+    for lang in ("en", "es"):
+        labels.update(option.label for option in options_of(slots, lang))
+    return any(label.strip().casefold() == said for label in labels if label)
