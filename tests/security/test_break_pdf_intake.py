@@ -1,11 +1,11 @@
 """Breaking PDF intake with files that are small on the wire and large inside: a page
 whose text layer decompresses to megabytes, shared by every page of the file.
 
-Reading runs in a job with no time limit on the text layer (only OCR has one), so the
-cost of a file is its decompressed text, not its size: measured here, a 4 KB file of
-eight pages sharing one 1 MB stream took 15 s to read and stored 348,000 characters;
-pypdf lets a stream reach 75 MB and 50 pages are read, which is over an hour of one
-worker for a file under 100 KB.
+The cost of reading a text layer is its decompressed drawing instructions, not the
+file's size: before they were counted, a 4 KB file of eight pages sharing one 1 MB
+stream took 15 s to read and stored 348,000 characters, and pypdf lets a stream reach
+75 MB over 50 pages, over an hour of one worker for a file under 100 KB. Now the cost
+is counted first (intake/pdf/content_cost.py) and such a file refused in milliseconds.
 """
 
 from __future__ import annotations
@@ -88,10 +88,6 @@ def test_the_shared_stream_file_is_small_on_the_wire() -> None:
     assert len(pdf_sharing_one_stream(pages=2, decoded_bytes=1_000_000)) < 4_000
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "intake/pdf/reading.py _text_layers extracts every page's text whatever its content "
-    "stream decodes to; a page of 1 MB of text operators should be refused (UnreadablePdf) "
-    "before extract_text, and the file kept as failed"))
 def test_a_page_whose_text_layer_inflates_to_megabytes_is_failed_with_why(
     current_engine: Engine
 ) -> None:
@@ -105,4 +101,5 @@ def test_a_page_whose_text_layer_inflates_to_megabytes_is_failed_with_why(
     with session_scope() as session:
         message = session.get(IntakeMessage, message_id)
         assert message is not None and message.document is not None
-        assert "page" in (message.error or "")
+        assert (message.error or "").startswith(
+            "document: page 1 holds over 500,000 bytes of drawing")

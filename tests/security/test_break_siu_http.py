@@ -84,19 +84,34 @@ def test_an_event_we_do_not_take_is_rejected(client: TestClient, integration_sec
     assert ack_text(reply).startswith("MSH-9:")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "intake/siu_read.py: parse_instant and _minutes accept a year 9999 start, a +2400 "
-    "offset and a 2**64-minute length; applying them raises OverflowError or ValueError, "
-    "answered as 'internal error' without the field"))
-@pytest.mark.parametrize(("values", "field"), [
-    ({"start": "999912312300"}, "TQ1-7"),
-    ({"start": "202603090900+2400"}, "TQ1-7"),
-    ({"minutes": 2**64}, "AIS-7"),
+@pytest.mark.parametrize(("values", "field", "why"), [
+    ({"start": "999912312300"}, "TQ1-7", "'999912312300' is outside the years 1900-2200"),
+    ({"start": "189912312300"}, "TQ1-7", "'189912312300' is outside the years 1900-2200"),
+    ({"start": "202603090900+2400"}, "TQ1-7", "'202603090900+2400' has the offset +2400, beyond"),
+    ({"start": "202603090900-1460"}, "TQ1-7", "'202603090900-1460' has the offset -1460, beyond"),
+    ({"minutes": 2**64}, "AIS-7", "the duration '18446744073709551616' min is longer than a day"),
+    ({"minutes": "9" * 5000}, "AIS-7", "the duration '99999"),
+    ({"minutes": 1441}, "AIS-7", "the duration '1441' min is longer than a day (1440 minutes)"),
 ])
 def test_a_number_at_the_end_of_its_range_is_an_error_ack_naming_its_field(
-    client: TestClient, integration_secret: str, values: dict, field: str  # type: ignore[type-arg]
+    client: TestClient, integration_secret: str, engine: Engine, values: dict, field: str,  # type: ignore[type-arg]
+    why: str
 ) -> None:
+    before = _appointments(engine)
+
     reply = _send(client, integration_secret, siu("S12", "EDGE-1", **values))
 
     assert ack_code(reply) == "AE"
-    assert ack_text(reply).startswith(f"{field}:")
+    assert ack_text(reply).startswith(f"{field}: {why}")
+    assert _appointments(engine) == before
+
+
+def test_a_whole_day_is_the_longest_visit_booked(
+    client: TestClient, integration_secret: str, engine: Engine
+) -> None:
+    before = _appointments(engine)
+
+    reply = _send(client, integration_secret, siu("S12", "EDGE-2", minutes=1440))
+
+    assert ack_code(reply) == "AA"
+    assert _appointments(engine) == before + 1

@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Engine
 from tests.voice import conftest as phone_tests
-from tests.voice.conftest import CheckedCall
+from tests.voice.conftest import CheckedCall, the_conversation
 from tests.voice.test_relay_protocol import answered_call, relay
 
 from referraldesk.conversation.runtime import MAX_MESSAGE_CHARS
+from referraldesk.errors import InvalidArgument
+from referraldesk.voice.relay import RelayCall
 
 Phone = Callable[..., CheckedCall]
 # The phone tests' practice, Twilio settings and signed calls (tests/voice/conftest.py).
@@ -46,12 +49,8 @@ def test_the_rambling_is_longer_than_the_engine_takes() -> None:
     assert len(RAMBLING.strip()) > MAX_MESSAGE_CHARS
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "voice/calls.py answer passes the whole SpeechResult to runtime.handle_message, whose "
-    "clean_message refuses over 2000 characters: the turn webhook answers 422 JSON and "
-    "Twilio hangs up"))
-def test_a_long_utterance_on_a_turn_based_call_is_answered(
-    phone: Phone, open_desk: datetime
+def test_a_long_utterance_on_a_turn_based_call_is_answered_from_its_start(
+    phone: Phone, open_desk: datetime, engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
     call = phone(caller="+15595550117", transport="turn")
     call.dial()
@@ -59,11 +58,15 @@ def test_a_long_utterance_on_a_turn_based_call_is_answered(
     heard = call.say(RAMBLING)
 
     assert heard.text
+    said = [turn.text for turn in the_conversation(engine, call.call_sid).turns
+            if turn.speaker == "caller"]
+    assert len(said) == 1 and RAMBLING.startswith(said[0])
+    assert MAX_MESSAGE_CHARS // 2 < len(said[0]) <= MAX_MESSAGE_CHARS
+    logged = capsys.readouterr()
+    assert "caller_speech_shortened" in logged.out + logged.err
+    assert "knee" not in logged.out + logged.err
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the same InvalidArgument escapes RelayCall.handle inside the relay socket and closes "
-    "it: the streaming call is dropped"))
 def test_a_long_utterance_on_a_streaming_call_is_answered(
     app: FastAPI, phone: Phone, open_desk: datetime
 ) -> None:
@@ -87,4 +90,28 @@ def test_relay_messages_of_the_wrong_shape_leave_the_call_going(
                           "lang": "en-US", "last": True})
         reply = socket.receive_json()
 
+    assert reply["token"] == "Sure. First, what's the patient's full name?"
+
+
+def test_a_refused_relay_message_leaves_the_call_going(
+    app: FastAPI, phone: Phone, open_desk: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle_text = RelayCall.handle_text
+    seen: list[str] = []
+
+    def refuse_the_first_prompt(self: RelayCall, raw: str) -> list[dict[str, Any]]:
+        seen.append(raw)
+        if '"prompt"' in raw and sum('"prompt"' in text for text in seen) == 1:
+            raise InvalidArgument("a message the engine refuses", field="text")
+        return handle_text(self, raw)
+
+    monkeypatch.setattr(RelayCall, "handle_text", refuse_the_first_prompt)
+    call = answered_call(phone)
+    with relay(app, call.call_sid) as socket:
+        for _ in range(2):
+            socket.send_json({"type": "prompt", "voicePrompt": "I need an appointment",
+                              "lang": "en-US", "last": True})
+        reply = socket.receive_json()
+
+    assert len(seen) == 3  # the setup and both prompts: the socket outlived the refusal
     assert reply["token"] == "Sure. First, what's the patient's full name?"

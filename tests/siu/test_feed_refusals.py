@@ -102,3 +102,29 @@ def test_it_refuses_a_booking_of_zero_or_negative_length(session: Session) -> No
     assert [ack_code(zero), ack_code(negative)] == ["AE", "AE"]
     assert "AIS-7" in ack_text(zero) and "positive" in ack_text(negative)
     assert appointment_count(session) == 0
+
+
+def _ending(end: str, filler_id: str) -> str:
+    """A booking at Monday nine whose TQ1-8 says it ends at `end`."""
+    booked = "TQ1|1||||||202603090900|"
+    return siu("S12", filler_id).replace(booked, booked + end)
+
+
+def test_it_refuses_an_end_outside_the_years_or_days_after_the_start(session: Session) -> None:
+    far = take(session, _ending("999912312359", "PM-1003"))
+    week = take(session, _ending("202603160900", "PM-1004"))
+    shifted = take(session, _ending("202603091000+2500", "PM-1005"))
+
+    assert [ack_code(far), ack_code(week), ack_code(shifted)] == ["AE", "AE", "AE"]
+    assert ack_text(far).startswith("TQ1-8: '999912312359' is outside the years 1900-2200")
+    assert ack_text(week).startswith("TQ1-8: the appointment ends more than a day")
+    assert ack_text(shifted).startswith("TQ1-8: '202603091000+2500' has the offset +2500")
+    assert appointment_count(session) == 0
+
+
+def test_it_books_to_the_end_tq1_8_gives(session: Session) -> None:
+    take(session, _ending("202603091045", "PM-1006"))
+
+    booked = appointment_of(session, "PM-1006")
+    assert booked is not None
+    assert (booked.end_at - booked.start_at).total_seconds() == 105 * 60

@@ -13,17 +13,22 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from referraldesk.admin import pages
-from referraldesk.admin.deps import ROOT_APP
+from referraldesk.admin.deps import ROOT_APP, FormExpired
 from referraldesk.admin.rendering import SECURITY_HEADERS, render
 from referraldesk.auth.sessions import SessionEnded
 from referraldesk.errors import HTTP_STATUS, DomainError, Forbidden, retry_after_headers
+from referraldesk.logging import get_logger
+
+log = get_logger(__name__)
 
 PREFIX = "/admin"
+INVALID_INPUT = "Some of what was sent is not valid"
 
 
 def build_dashboard() -> FastAPI:
@@ -66,6 +71,14 @@ def mountable() -> ASGIApp:
     return Mounted(build_dashboard())
 
 
+def refusal_page(scope: Scope, message: str, field: str | None) -> Response:
+    """The 422 page for a dashboard request refused before the dashboard saw it
+    (api/nul_guard.py), with the headers `Mounted` would have added."""
+    page = _error_page(Request(scope), 422, INVALID_INPUT, message, field)
+    page.headers.update(SECURITY_HEADERS)
+    return page
+
+
 def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(SessionEnded)
     async def sign_in_first(request: Request, exc: SessionEnded) -> Response:
@@ -81,6 +94,11 @@ def _install_error_pages(app: FastAPI) -> None:
     async def refused(request: Request, exc: Forbidden) -> Response:
         return _error_page(request, 403, "Not for this role", exc.message)
 
+    # The most specific handler wins: a missing CSRF token is no question of role.
+    @app.exception_handler(FormExpired)
+    async def form_expired(request: Request, exc: FormExpired) -> Response:
+        return _error_page(request, 403, "This form expired", exc.message)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         status = HTTP_STATUS.get(exc.code, 400)
@@ -95,7 +113,18 @@ def _install_error_pages(app: FastAPI) -> None:
             f"{e.get('msg')}"
             for e in exc.errors()
         ]
-        return _error_page(request, 422, "Some of what was sent is not valid", "; ".join(lines))
+        return _error_page(request, 422, INVALID_INPUT, "; ".join(lines))
+
+    @app.exception_handler(DataError)
+    async def value_not_stored(request: Request, exc: DataError) -> Response:
+        # The database refused a value the page's checks let through. Never log the
+        # exception itself: its text carries the statement's parameters (patient data).
+        log.warning("database_refused_value", path=request.url.path,
+                    error=type(exc.orig).__name__)
+        return _error_page(request, 422, INVALID_INPUT,
+                           "a value on this form cannot be stored (a character such as NUL, "
+                           "or a number or text out of range); nothing was changed, check "
+                           "the values and send again")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -19,7 +19,7 @@ from referraldesk.admin import access
 from referraldesk.api.overload import admitted
 from referraldesk.audit.trail import Actor
 from referraldesk.auth.sessions import SignedIn, resume_session, same_token
-from referraldesk.errors import Forbidden
+from referraldesk.errors import Forbidden, InvalidArgument
 from referraldesk.models import Practice
 
 ROOT_APP = "referraldesk.root_app"
@@ -51,6 +51,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 # Commit before the response goes out (see api/deps.py): a sign-in's redirect may
 # land on another web instance, which must already see the new session row.
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class FormExpired(Forbidden):
+    """A POST without this session's CSRF token: an old tab, or a form from another site."""
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,24 @@ async def _form_token(request: Request) -> str | None:
 
 
 async def form_values(request: Request) -> dict[str, str]:
-    """The text fields of a posted form (files left out)."""
+    """The text fields of a posted form (files left out); a NUL in any is refused."""
     form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    _refuse_nul(values)
+    return values
+
+
+def _refuse_nul(values: dict[str, str]) -> None:
+    # PostgreSQL cannot store a NUL in text, and no keyboard types one: such a post
+    # comes from a script, and is refused before any of it reaches a query.
+    for key, value in values.items():
+        if "\x00" in key or "\x00" in value:
+            field = key.replace("\x00", "%00")
+            raise InvalidArgument(
+                f"{field}: holds a NUL character (%00), which no field takes; remove it "
+                "and send the form again",
+                field=field,
+            )
 
 
 def require(page: str | None, action: str = "view") -> Callable[..., Viewer]:
@@ -120,9 +139,9 @@ def require(page: str | None, action: str = "view") -> Callable[..., Viewer]:
         token: Annotated[str | None, Depends(_form_token)],
     ) -> Viewer:
         if request.method == "POST" and not same_token(viewer.csrf_token, token):
-            raise Forbidden(
-                "this form's security token is missing or out of date; reload the page "
-                "and submit it again"
+            raise FormExpired(
+                "this form expired or was not sent from this dashboard (its security "
+                "token is missing or out of date); reload the page and try again"
             )
         if page is not None and not viewer.may(page, action):
             verb = "see" if action == "view" else "change"

@@ -7,13 +7,17 @@ import pkgutil
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from referraldesk import __version__
+from referraldesk.admin.app import PREFIX as DASHBOARD_PREFIX
+from referraldesk.admin.app import refusal_page
 from referraldesk.api import routes
 from referraldesk.api.limits import BodySizeLimit
+from referraldesk.api.nul_guard import NulGuard, refusal_response
 from referraldesk.api.overload import install_overload_handlers
 from referraldesk.api.routes.intake_pdf import PDF_UPLOAD_PATHS
 from referraldesk.api.security_headers import SecurityHeaders
@@ -24,6 +28,9 @@ from referraldesk.settings import get_settings
 
 log = get_logger(__name__)
 
+VALUE_NOT_STORED = ("a value sent cannot be stored (a character such as NUL, or a number or "
+                    "text out of range); nothing was changed, check the values and send again")
+
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
@@ -32,6 +39,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         description="A bilingual AI front desk that closes the loop on specialist referrals.",
     )
     settings = get_settings()
+    # Innermost of the three: it reads JSON bodies the size limit has already let in.
+    app.add_middleware(NulGuard, pages={DASHBOARD_PREFIX: refusal_page})
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
                        larger=dict.fromkeys(PDF_UPLOAD_PATHS, settings.max_pdf_bytes))
     # Outermost, so a refusal by any inner layer carries the headers too.
@@ -84,6 +93,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"error": {"code": "invalid_argument", "message": message, "field": field}},
             status_code=422,
         )
+
+    @app.exception_handler(DataError)
+    async def value_not_stored(request: Request, exc: DataError) -> Response:
+        # The database refused a value (a NUL past the doors' checks, a number out of
+        # range): bad input, not a failure. Never log the exception itself: its text
+        # carries the statement's parameters, patient data among them.
+        log.warning("database_refused_value", path=request.url.path,
+                    error=type(exc.orig).__name__)
+        return refusal_response(request.url.path, 422, VALUE_NOT_STORED, None)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -22,6 +22,9 @@ from referraldesk.settings import get_settings
 PURPOSE = "appointment-confirmation"
 # The link stays good a week past the visit (a patient may look it up afterwards).
 GOOD_AFTER_VISIT = timedelta(days=7)
+# Seconds since 1970 in ASCII digits: 12 reach past the year 30000. A longer text is
+# no link of ours, and int() of thousands of digits raises before any signature check.
+MAX_EXPIRY_DIGITS = 12
 
 
 def confirmation_url(appointment: Appointment) -> str:
@@ -35,7 +38,8 @@ def appointment_for_link(session: Session, signed: str) -> Appointment | None:
     """The appointment a signed link names, or None when it is forged, altered or expired."""
     appointment_id, _, rest = signed.partition(".")
     expires_text, _, signature = rest.partition(".")
-    if not expires_text.isdigit() or not signature:
+    # compare_digest raises TypeError on non-ASCII text: such a signature is no MAC of ours.
+    if not _is_expiry(expires_text) or not signature or not signature.isascii():
         return None
     expires = int(expires_text)
     if not hmac.compare_digest(signature, _signature(appointment_id, expires)):
@@ -59,6 +63,11 @@ def confirmation_ics(session: Session, appointment: Appointment) -> bytes:
     event.add("status", "CANCELLED" if appointment.status == "cancelled" else "CONFIRMED")
     calendar.add_component(event)
     return finish(calendar)
+
+
+def _is_expiry(text: str) -> bool:
+    # isdigit() alone takes other scripts' digits ("١٢٣") and superscripts.
+    return 0 < len(text) <= MAX_EXPIRY_DIGITS and text.isascii() and text.isdigit()
 
 
 def _signature(appointment_id: str, expires: int) -> str:

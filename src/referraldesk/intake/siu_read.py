@@ -38,9 +38,15 @@ _STATUS_EVENTS = {
     "checkedin": KEPT, "noshow": NO_SHOW, "no-show": NO_SHOW, "no_show": NO_SHOW,
     "cancelled": CANCEL, "canceled": CANCEL, "deleted": CANCEL, "dc": CANCEL,
 }
-_TIMESTAMP = re.compile(r"^(\d{12})(\d{2})?(?:\.\d+)?([+-]\d{4})?$")
-_WHOLE_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
+_TIMESTAMP = re.compile(r"^([0-9]{12})([0-9]{2})?(?:\.[0-9]+)?([+-][0-9]{4})?$")
+_WHOLE_NUMBER = re.compile(r"^\s*[+-]?[0-9]+\s*$")
 _MINUTES_PER_UNIT = {"min": 1, "m": 1, "minutes": 1, "h": 60, "hr": 60, "hours": 60}
+DTM_FORMAT = "YYYYMMDDHHMM[SS][+ZZZZ] (202603091400-0800)"
+# Past these, times overflow when moved to UTC or lengthened: no appointment needs
+# them, so they are refused naming the field rather than failing as an internal error.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+MAX_OFFSET = timedelta(hours=14)  # Kiribati's +14:00 is the widest offset in use
+MAX_MINUTES = 24 * 60
 
 
 @dataclass
@@ -143,14 +149,31 @@ def _read_timing(
                                          "or AIS-4 as YYYYMMDDHHMM[SS][+ZZZZ]", MISSING))
         return
     where, raw = places[0]
-    facts.start = parse_instant(raw)
-    if facts.start is None:
-        problems.append(Problem(where, f"{raw!r} is not a date and time; send "
-                                       "YYYYMMDDHHMM[SS][+ZZZZ] (202603091400-0800)", INVALID))
+    facts.start = _instant(where, raw, problems)
     tq1 = message.first("TQ1")
     if tq1 is not None and tq1.value(8):
-        facts.end = parse_instant(tq1.value(8))
+        facts.end = _instant("TQ1-8", tq1.value(8), problems)
+        _check_span(facts, problems)
     facts.minutes = _minutes(message, sch, problems)
+
+
+def _instant(where: str, raw: str, problems: list[Problem]) -> datetime | None:
+    try:
+        return parse_instant(raw)
+    except ValueError as exc:
+        problems.append(Problem(where, f"{raw!r} {exc}; send {DTM_FORMAT}", INVALID))
+        return None
+
+
+def _check_span(facts: ScheduleFacts, problems: list[Problem]) -> None:
+    start, end = facts.start, facts.end
+    # A naive time is the site's and an aware one may not be: only like with like compares.
+    if start is None or end is None or (start.tzinfo is None) != (end.tzinfo is None):
+        return
+    if end - start > timedelta(minutes=MAX_MINUTES):
+        problems.append(Problem("TQ1-8", f"the appointment ends more than a day "
+                                         f"({MAX_MINUTES} minutes) after it starts; send "
+                                         "the end of this visit", INVALID))
 
 
 def _minutes(message: Hl7Message, sch: Segment, problems: list[Problem]) -> int | None:
@@ -158,12 +181,21 @@ def _minutes(message: Hl7Message, sch: Segment, problems: list[Problem]) -> int 
         segment = message.first(name)
         if segment is None or not _WHOLE_NUMBER.match(segment.value(number)):
             continue
+        given = segment.value(number).strip()
         unit = segment.value(number + 1, 1).lower() or "min"
-        minutes = int(segment.value(number)) * _MINUTES_PER_UNIT.get(unit, 1)
-        if minutes <= 0:
+        digits = given.lstrip("+-").lstrip("0")
+        if given.startswith("-") or not digits:
             # Taken as "no length" it would silently book the provider's default.
-            problems.append(Problem(f"{name}-{number}", f"the duration {segment.value(number)!r} "
-                                    "is not a positive length; send the minutes (30)", INVALID))
+            problems.append(Problem(f"{name}-{number}", f"the duration {given!r} is not a "
+                                    "positive length; send the minutes (30)", INVALID))
+            return None
+        # Digits are counted before int(), which raises on thousands of them.
+        minutes = MAX_MINUTES + 1 if len(digits) > len(str(MAX_MINUTES)) else (
+            int(digits) * _MINUTES_PER_UNIT.get(unit, 1))
+        if minutes > MAX_MINUTES:
+            problems.append(Problem(f"{name}-{number}", f"the duration {given!r} {unit} is longer "
+                                    f"than a day ({MAX_MINUTES} minutes); send this visit's "
+                                    "minutes (30)", INVALID))
             return None
         return minutes
     return None
@@ -188,21 +220,29 @@ def _our_patient_id(pid: Segment) -> str | None:
     return None
 
 
-def parse_instant(raw: str) -> datetime | None:
-    """An HL7 DTM to the minute or finer; aware when it carries an offset, else naive."""
+def parse_instant(raw: str) -> datetime:
+    """An HL7 DTM to the minute or finer; aware when it carries an offset, else naive.
+
+    Raises ValueError with what is wrong, to follow the quoted value in a message:
+    not a date and time, a year outside 1900-2200, an offset beyond +/-14:00.
+    """
     match = _TIMESTAMP.match(raw.strip())
     if match is None:
-        return None
+        raise ValueError("is not a date and time")
     digits, seconds, offset = match.groups()
     try:
         value = datetime.strptime(digits + (seconds or "00"), "%Y%m%d%H%M%S")
     except ValueError:
-        return None
+        raise ValueError("is not a date and time") from None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"is outside the years {FIRST_YEAR}-{LAST_YEAR}")
     if offset is None:
         return value
-    sign = -1 if offset[0] == "-" else 1
-    delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
-    return value.replace(tzinfo=timezone(sign * delta))
+    hours, minutes = int(offset[1:3]), int(offset[3:5])
+    delta = timedelta(hours=hours, minutes=minutes)
+    if minutes >= 60 or delta > MAX_OFFSET:
+        raise ValueError(f"has the offset {offset}, beyond the -1400 to +1400 any zone uses")
+    return value.replace(tzinfo=timezone(-delta if offset[0] == "-" else delta))
 
 
 def local_to_aware(value: datetime, zone: str) -> datetime:

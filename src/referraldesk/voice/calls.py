@@ -169,7 +169,7 @@ def answer(
 ) -> VoiceTurn:
     """Play the caller's answer to agent turn `answering`; returns what to say next."""
     previous = current(session, conversation.id)
-    text = _caller_text(said, previous)
+    text = _within_message_limit(_caller_text(said, previous), conversation.id)
     turn = runtime.handle_message(
         session,
         conversation.id,
@@ -212,6 +212,26 @@ def _caller_text(said: Said, previous: VoiceTurn) -> str:
     if previous.first:
         return keys.language_pick(said.speech, language)
     return said.speech
+
+
+def _within_message_limit(text: str, conversation_id: str) -> str:
+    """The caller's words cut to what the engine takes, keeping the start.
+
+    A caller telling the whole story without a pause (or a television in the room)
+    is transcribed as one long answer; refusing it would drop the call, the one
+    failure a caller cannot recover from. The start is where the answer usually is.
+    """
+    if len(text) <= runtime.MAX_MESSAGE_CHARS:
+        return text
+    cut = text[: runtime.MAX_MESSAGE_CHARS]
+    # End on a whole word when there is one in the second half.
+    space = cut.rfind(" ")
+    if space > runtime.MAX_MESSAGE_CHARS // 2:
+        cut = cut[:space]
+    # No turn column says "shortened": the log keeps the lengths, never the words.
+    log.info("caller_speech_shortened", conversation_id=conversation_id,
+             heard_chars=len(text), kept_chars=len(cut))
+    return cut
 
 
 def _with_key_hint(reply: str, turn: AgentTurn) -> str:

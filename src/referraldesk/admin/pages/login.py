@@ -12,6 +12,7 @@ from referraldesk.admin.deps import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     DbSession,
+    FormExpired,
     Viewer,
     client_address,
     require,
@@ -22,7 +23,7 @@ from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
 from referraldesk.auth import sessions, users
 from referraldesk.channels.ratelimit import RateLimit
-from referraldesk.errors import Forbidden, Unauthenticated
+from referraldesk.errors import Unauthenticated
 from referraldesk.settings import get_settings
 
 router = APIRouter()
@@ -91,7 +92,7 @@ def sign_in(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     if not sessions.login_token_matches(request.cookies.get(LOGIN_COOKIE), csrf_token):
-        raise Forbidden("the sign-in form is out of date or was not sent from this site; "
+        raise FormExpired("the sign-in form is out of date or was not sent from this site; "
                         "reload the sign-in page and try again")
     SIGN_IN_LIMIT.hit(session, client_address(request))
     try:

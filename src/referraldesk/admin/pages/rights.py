@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
@@ -36,6 +37,8 @@ NOTICES = {
     "opted_out": "Opt-out recorded: outreach stops on every channel now.",
     "erased": "The patient's data was erased; the audit trail keeps the record of it.",
 }
+# No request to this product can predate it; an earlier year is a typo (1926 for 2026).
+EARLIEST_RECEIVED = date(2000, 1, 1)
 
 
 def panel(session: Any, viewer: Viewer, patient_id: str, done: str | None) -> dict[str, Any]:
@@ -67,7 +70,8 @@ async def log_request(patient_id: str, request: Request, session: DbSession,
                       viewer: Viewing) -> Response:
     form = await form_values(request)
     requests.log_request(session, viewer.actor, patient_id, form.get("kind", ""),
-                         notes=form.get("notes"), received_at=_received(form.get("received")))
+                         notes=form.get("notes"),
+                         received_at=_received(form.get("received"), viewer.zone))
     return _back(patient_id, "logged")
 
 
@@ -112,13 +116,26 @@ def _back(patient_id: str, done: str) -> Response:
                             status_code=303)
 
 
-def _received(text: str | None) -> datetime | None:
+def _received(text: str | None, zone: str) -> datetime | None:
+    """The day a request came in, as typed on the form (a day in the practice's zone).
+
+    A day after today or before 2000 is refused, not corrected: either is a typo, and
+    the request's 45-day deadline is counted from it.
+    """
     if not text:
         return None
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise InvalidArgument(f"{text!r} is not a date like 2026-03-09",
+        raise InvalidArgument(f"received: {text!r} is not a date like 2026-03-09",
                               field="received") from None
+    today = now().astimezone(ZoneInfo(zone)).date()
+    if day > today:
+        raise InvalidArgument(f"received: {day.isoformat()} is after today ({today.isoformat()}); "
+                              "give the day the request came in", field="received")
+    if day < EARLIEST_RECEIVED:
+        raise InvalidArgument(f"received: {day.isoformat()} is before "
+                              f"{EARLIEST_RECEIVED.isoformat()}; check the year",
+                              field="received")
     # Noon UTC keeps the calendar day in every US zone; today's noon may not have come yet.
     return min(datetime.combine(day, time(12), tzinfo=UTC), now())

@@ -35,6 +35,7 @@ from referraldesk.scheduling.fhir import resources as views
 from referraldesk.scheduling.fhir.capability import capability_statement
 from referraldesk.scheduling.fhir.search import (
     SlotSearch,
+    actor_references,
     count_of,
     references,
     time_bounds,
@@ -105,9 +106,10 @@ def search_schedules(
     request: Request, actor: Integration, session: DbSession, specialty: str | None = None
 ) -> JSONResponse:
     def run() -> dict[str, Any]:
+        practitioner_ids, location_ids = _actors(request)
         search = SlotSearch(
-            practitioner_ids=_actors(request, "Practitioner"),
-            location_ids=_actors(request, "Location"),
+            practitioner_ids=practitioner_ids,
+            location_ids=location_ids,
             specialty=token(specialty or request.query_params.get("service-type")),
         )
         pairs = serving.schedule_pairs(session, search)
@@ -282,10 +284,11 @@ def _conditional_match(session: Session, condition: str) -> JSONResponse | None:
 
 def _slot_search(session: Session, request: Request) -> SlotSearch:
     params = request.query_params
+    practitioner_ids, location_ids = _actors(request)
     return SlotSearch(
         schedule_ids=references(params.getlist("schedule"), "Schedule", "schedule"),
-        practitioner_ids=_actors(request, "Practitioner"),
-        location_ids=_actors(request, "Location"),
+        practitioner_ids=practitioner_ids,
+        location_ids=location_ids,
         specialty=token(params.get("specialty") or params.get("service-type")),
         bounds=time_bounds(params.getlist("start"), serving.practice_zone(session)),
         status=params.get("status", "free"),
@@ -316,9 +319,10 @@ def _first(values: dict[str, list[str]], name: str) -> str | None:
     return given[0] if given else None
 
 
-def _actors(request: Request, kind: str) -> tuple[str, ...]:
-    given = request.query_params.getlist("schedule.actor") + request.query_params.getlist("actor")
-    return tuple(ref.removeprefix(f"{kind}/") for ref in given if ref.startswith(f"{kind}/"))
+def _actors(request: Request) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Practitioner and Location ids of `schedule.actor` (Slot) or `actor` (Schedule)."""
+    return actor_references([(name, value) for name in ("schedule.actor", "actor")
+                             for value in request.query_params.getlist(name)])
 
 
 def _get(session: Session, model: Any, row_id: str) -> Any:

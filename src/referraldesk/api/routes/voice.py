@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Response, WebSocket, WebSocketDisconnect
 from referraldesk.api.deps import DbSession
 from referraldesk.api.overload import run_admitted
 from referraldesk.channels.twilio_signature import Fields, handshake_is_signed, signed_form
+from referraldesk.errors import DomainError
 from referraldesk.logging import get_logger
 from referraldesk.voice import answering, gather, outbound, recording, urls
 from referraldesk.voice.relay import RelayCall
@@ -121,8 +122,21 @@ async def relay_socket(websocket: WebSocket, call: str = "", token: str = "") ->
 
 
 async def _next(websocket: WebSocket, call: RelayCall) -> list[dict[str, object]]:
+    """The messages answering Twilio's next one (or the caller's silence).
+
+    A refused message is logged and answered with nothing, and the call goes on (the
+    caller hears the next reprompt): an exception here would close the socket and
+    drop the call.
+    """
     try:
         raw = await asyncio.wait_for(websocket.receive_text(), timeout=call.silence_seconds)
     except TimeoutError:
-        return await run_admitted(websocket, call.on_silence)
-    return await run_admitted(websocket, call.handle_text, raw)
+        raw = None
+    try:
+        if raw is None:
+            return await run_admitted(websocket, call.on_silence)
+        return await run_admitted(websocket, call.handle_text, raw)
+    except DomainError as exc:
+        log.warning("relay_message_refused", conversation_id=call.conversation_id,
+                    code=exc.code, field=exc.field)
+        return []

@@ -14,9 +14,13 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from referraldesk.errors import InvalidArgument
 from referraldesk.settings import get_settings
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 PDF_MAGIC = b"%PDF-"
 # A fax is 200 dpi ("fine" mode): rendering finer adds pixels, not detail, and
@@ -27,6 +31,10 @@ MAX_OCR_PAGES = 4
 # Only the first pages' text layers are read: a 10 MB file may hold thousands of
 # pages, and the referral form is at the front.
 MAX_TEXT_PAGES = 50
+# pypdf reads a text layer at about 3 s a decoded megabyte, however small the file
+# (content_cost.py): a referral's page is a few kilobytes of drawing instructions.
+MAX_PAGE_CONTENT_BYTES = 500_000
+MAX_FILE_CONTENT_BYTES = 2_000_000
 # The largest page the PDF format allows (200 inches a side); beyond it a page is
 # a trap, not a referral form.
 MAX_PAGE_POINTS = 14_400
@@ -98,8 +106,9 @@ def _text_layers(data: bytes) -> tuple[list[str], int]:
             raise UnreadablePdf("the PDF is password-protected; ask the sender for a copy "
                                 "without a password", field="document")
         pages = reader.pages
-        return [pages[number].extract_text() or ""
-                for number in range(min(len(pages), MAX_TEXT_PAGES))], len(pages)
+        read = [pages[number] for number in range(min(len(pages), MAX_TEXT_PAGES))]
+        _refuse_costly_text_layers(read)
+        return [page.extract_text() or "" for page in read], len(pages)
     except UnreadablePdf:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -107,6 +116,26 @@ def _text_layers(data: bytes) -> tuple[list[str], int]:
         raise UnreadablePdf(f"the PDF cannot be read ({type(exc).__name__}); it may be "
                             "damaged or cut short: ask the sender to send it again",
                             field="document") from exc
+
+
+def _refuse_costly_text_layers(pages: list[PageObject]) -> None:
+    """Raise UnreadablePdf before reading text layers that would hold a worker for minutes."""
+    from referraldesk.intake.pdf.content_cost import page_content_bytes
+
+    spent = 0
+    for number, page in enumerate(pages, 1):
+        cost = page_content_bytes(page, MAX_PAGE_CONTENT_BYTES)
+        if cost > MAX_PAGE_CONTENT_BYTES:
+            raise UnreadablePdf(
+                f"page {number} holds over {MAX_PAGE_CONTENT_BYTES:,} bytes of drawing "
+                "instructions, the most read from one page; ask the sender to print the "
+                "referral again or fax it, or type the fields in", field="document")
+        spent += cost
+        if spent > MAX_FILE_CONTENT_BYTES:
+            raise UnreadablePdf(
+                f"pages 1 to {number} hold over {MAX_FILE_CONTENT_BYTES:,} bytes of drawing "
+                "instructions in all, the most read from one file; ask the sender for the "
+                "referral pages alone, or type the fields in", field="document")
 
 
 def render_scale(width_points: float, height_points: float, max_pixels: int) -> float:
