@@ -59,6 +59,7 @@ ROUTES: list[tuple[str, str, set[str]]] = [
     ("GET", "/admin/patients/{patient}", DESK),
     ("POST", "/admin/patients/{patient}/consents", DESK),
     ("GET", "/admin/rights", RIGHTS),
+    ("POST", "/admin/rights/{request}/complete", RIGHTS),
     ("POST", "/admin/patients/{patient}/rights/request", RIGHTS),
     ("POST", "/admin/patients/{patient}/rights/export", RIGHTS),
     ("POST", "/admin/patients/{patient}/rights/opt-out", RIGHTS),
@@ -74,7 +75,8 @@ UNGUARDED = {("GET", "/admin/"), ("GET", "/admin/login"), ("POST", "/admin/login
 
 def _url(path: str, world: World, pdf: str = "no-such-pdf") -> str:
     return path.format(task=world.task_id, chat=world.chat_id, referral=world.received_referral_id,
-                       message=world.failed_message_id, patient=world.patient_id, pdf=pdf)
+                       message=world.failed_message_id, patient=world.patient_id, pdf=pdf,
+                       request="no-such-request")
 
 
 def _uploaded_pdf(signed_in: SignIn) -> str:

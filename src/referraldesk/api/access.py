@@ -191,6 +191,7 @@ ROUTES: dict[str, Access] = {
     "GET /admin/patients/{patient_id}": dashboard("patients"),
     "POST /admin/patients/{patient_id}/consents": dashboard("patients"),
     "GET /admin/rights": rights("list"),
+    "POST /admin/rights/{request_id}/complete": rights("complete"),
     "POST /admin/patients/{patient_id}/rights/request": rights("request"),
     "POST /admin/patients/{patient_id}/rights/export": rights("export"),
     "POST /admin/patients/{patient_id}/rights/opt-out": rights("opt_out"),

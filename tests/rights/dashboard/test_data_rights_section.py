@@ -98,3 +98,49 @@ def test_a_coordinator_sees_no_data_rights_actions(signed_in: SignIn, world: Wor
 
     assert page.status_code == 200 and "Data rights" not in page.text
     assert export.status_code == 403
+
+
+def _logged_request(desk, world: World, engine: Engine, kind: str) -> str:  # type: ignore[no-untyped-def]
+    desk.post(f"/admin/patients/{world.patient_id}/rights/request", {"kind": kind})
+    with session_factory(engine)() as session:
+        return session.query(DataRightsRequest).filter_by(kind=kind).one().id
+
+
+def test_staff_close_a_correction_as_answered_and_deny_another_with_a_note(
+    signed_in: SignIn, world: World, engine: Engine,
+) -> None:
+    desk = signed_in("staff")
+    correction = _logged_request(desk, world, engine, "correction")
+    deletion = _logged_request(desk, world, engine, "deletion")
+    page = desk.get(f"/admin/patients/{world.patient_id}").text
+    assert f"/admin/rights/{correction}/complete" in page
+
+    answered = desk.post(f"/admin/rights/{correction}/complete",
+                         {"outcome": "completed", "notes": "address corrected"})
+    no_reason = desk.post(f"/admin/rights/{deletion}/complete", {"outcome": "denied"})
+    denied = desk.post(f"/admin/rights/{deletion}/complete",
+                       {"outcome": "denied", "notes": "records kept by law for 7 years"})
+    again = desk.post(f"/admin/rights/{deletion}/complete", {"outcome": "completed"})
+
+    assert answered.status_code == 303
+    assert answered.headers["location"].endswith("?done=completed#data-rights")
+    assert no_reason.status_code == 422 and "needs a note" in no_reason.text
+    assert (denied.status_code, again.status_code) == (303, 409)
+    with session_factory(engine)() as session:
+        statuses = {r.kind: (r.status, r.handled_by) for r in session.query(DataRightsRequest)}
+    assert statuses["correction"][0] == "completed"
+    assert statuses["deletion"][0] == "denied"
+    assert "Request marked denied" in desk.get(denied.headers["location"]).text
+
+
+def test_coordinators_and_auditors_may_not_close_requests(
+    signed_in: SignIn, world: World, engine: Engine,
+) -> None:
+    request_id = _logged_request(signed_in("staff"), world, engine, "access")
+
+    for role in ("coordinator", "auditor"):
+        refused = signed_in(role).post(f"/admin/rights/{request_id}/complete",
+                                       {"outcome": "completed"})
+        assert refused.status_code == 403, role
+    with session_factory(engine)() as session:
+        assert session.get(DataRightsRequest, request_id).status == "open"  # type: ignore[union-attr]

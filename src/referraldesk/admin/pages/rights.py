@@ -36,6 +36,8 @@ NOTICES = {
     "logged": "Request logged.",
     "opted_out": "Opt-out recorded: outreach stops on every channel now.",
     "erased": "The patient's data was erased; the audit trail keeps the record of it.",
+    "completed": "Request marked answered.",
+    "denied": "Request marked denied; the note says why.",
 }
 # No request to this product can predate it; an earlier year is a typo (1926 for 2026).
 EARLIEST_RECEIVED = date(2000, 1, 1)
@@ -109,6 +111,25 @@ async def erase(patient_id: str, request: Request, session: DbSession,
     erasure.erase_patient(session, viewer.actor, patient_id, reason=form.get("reason", ""),
                           confirm=form.get("confirm", ""))
     return _back(patient_id, "erased")
+
+
+@router.post("/rights/{request_id}/complete")
+async def complete(request_id: str, request: Request, session: DbSession,
+                   viewer: Viewing) -> Response:
+    """Close an open request answered another way (a correction made on the record) or
+    refused; a refusal needs a note saying why."""
+    authorize(viewer.actor, "complete")
+    form = await form_values(request)
+    outcome = form.get("outcome", "")
+    if outcome not in ("completed", "denied"):
+        raise InvalidArgument(f"outcome {outcome!r} is not completed or denied", field="outcome")
+    notes = (form.get("notes") or "").strip() or None
+    if outcome == "denied" and notes is None:
+        raise InvalidArgument("a denied request needs a note saying why (no patient details)",
+                              field="notes")
+    answered = requests.complete_request(session, viewer.actor, request_id,
+                                         denied=outcome == "denied", notes=notes)
+    return _back(answered.patient_id, outcome)
 
 
 def _back(patient_id: str, done: str) -> Response:
