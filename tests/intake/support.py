@@ -8,9 +8,12 @@ from pathlib import Path
 
 from referraldesk.audit.trail import Actor
 
-# REFERRALDESK_SAMPLES_DIR, else <clone>/../shared/samples (as tests/cases finds the cases).
+# REFERRALDESK_SAMPLES_DIR, else <clone>/../shared/samples, else the suite's own copy
+# (tests/data/samples/README.md).
+_CLONE = Path(__file__).resolve().parents[2]
+_SHARED = _CLONE.parent / "shared" / "samples"
 SAMPLES = Path(os.environ.get("REFERRALDESK_SAMPLES_DIR")
-               or Path(__file__).resolve().parents[2].parent / "shared" / "samples")
+               or (_SHARED if _SHARED.is_dir() else _CLONE / "tests" / "data" / "samples"))
 # Wednesday 2026-03-04, 10:00 in Visalia (inputs.md's "today").
 NOW = "2026-03-04T10:00:00-08:00"
 INTEGRATION = Actor(name="integration:valley-ehr", role="integration")
