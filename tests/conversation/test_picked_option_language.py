@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from referraldesk import clock
 from referraldesk.conversation import runtime

@@ -250,7 +250,7 @@ def test_json_numbers_outside_the_standard_are_refused_not_crashed_on(
     client = TestClient(
         ehr_client.app, headers=dict(ehr_client.headers), raise_server_exceptions=False
     )
-    body = '{"resourceType": "Appointment", "minutesDuration": %s, "start": %s}' % (literal, literal)
+    body = f'{{"resourceType": "Appointment", "minutesDuration": {literal}, "start": {literal}}}'
 
     answer = client.request(method, path.format(id=booked["id"]), content=body,
                             headers={"Content-Type": "application/fhir+json"})

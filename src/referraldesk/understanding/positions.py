@@ -99,7 +99,7 @@ def read_place(text: str, count: int, *, current: int | None = None) -> Place | 
     """
     tokens = _TOKENS.findall(fold(text))
     found: set[Place] = set()
-    for at, token in enumerate(tokens):
+    for at in range(len(tokens)):
         if _negated(tokens, at):
             continue
         place = _place_at(tokens, at, count, current)

@@ -16,8 +16,8 @@ from referraldesk.channels.ratelimit import RateLimit
 from referraldesk.conversation import runtime
 from referraldesk.errors import NotFound
 from referraldesk.models import Conversation, ConversationAnalysis, ToolCall, Turn
-from referraldesk.tools import identity_limits
 from referraldesk.settings import get_settings
+from referraldesk.tools import identity_limits
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
