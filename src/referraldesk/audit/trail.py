@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -63,7 +63,6 @@ def record(
 ) -> AuditEvent:
     """Append one audit record in the caller's transaction."""
     lock_chain(session)
-    previous = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
     event = AuditEvent(
         at=now(),
         actor=actor.name,
@@ -75,12 +74,64 @@ def record(
         conversation_id=conversation_id,
         source_address=actor.source_address,
         reason=reason,
-        prev_hash=previous or GENESIS_HASH,
     )
-    event.hash = event_hash(event)
-    session.add(event)
-    session.flush()
+    _chain(session, [event])
     return event
+
+
+def record_shown(
+    session: Session,
+    actor: Actor,
+    resource_type: str,
+    patient_ids: Iterable[str | None],
+    *,
+    reason: str,
+    action: str = "read",
+) -> list[AuditEvent]:
+    """Append one record per patient a list view showed, in the caller's transaction.
+
+    So "who saw patient X" finds list views too (search results, the schedule, the
+    boards), not only a patient's own page. Each distinct patient gets one record
+    (ids of None, rows without a patient, are dropped); a view that showed nobody
+    still gets one record without a patient, since looking is itself an access.
+    The records are chained in order under one lock and written in one flush.
+    """
+    shown: list[str | None] = list(dict.fromkeys(patient for patient in patient_ids if patient))
+    lock_chain(session)
+    at = now()
+    events = [
+        AuditEvent(
+            at=at,
+            actor=actor.name,
+            role=actor.role,
+            action=action,
+            resource_type=resource_type,
+            resource_id=None,
+            patient_id=patient_id,
+            conversation_id=None,
+            source_address=actor.source_address,
+            reason=reason,
+        )
+        for patient_id in shown or [None]
+    ]
+    _chain(session, events)
+    return events
+
+
+def _chain(session: Session, events: list[AuditEvent]) -> None:
+    """Link `events` after the chain's head, in order, and write them in one flush.
+
+    The caller holds the chain's lock. On PostgreSQL the flush is one INSERT whose
+    rows take their sequence numbers in list order (SQLAlchemy's insertmanyvalues
+    with its sentinel ORDER BY), so `seq` order is the order they were chained in;
+    SQLite, where that order cannot be asked for, gets one INSERT per row.
+    """
+    previous = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
+    for event in events:
+        event.prev_hash = previous or GENESIS_HASH
+        event.hash = previous = event_hash(event)
+    session.add_all(events)
+    session.flush()
 
 
 def lock_chain(session: Session) -> None:
@@ -95,11 +146,11 @@ def lock_chain(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     transaction = session.get_transaction()
-    marker = id(transaction) if transaction is not None else None
-    if session.info.get(_CHAIN_LOCK_MARK) == marker:
+    # No transaction yet (nothing ran in this session) means no lock yet either.
+    if transaction is not None and session.info.get(_CHAIN_LOCK_MARK) == id(transaction):
         return
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    session.info[_CHAIN_LOCK_MARK] = marker
+    session.info[_CHAIN_LOCK_MARK] = id(session.get_transaction())
 
 
 def event_hash(event: AuditEvent) -> str:

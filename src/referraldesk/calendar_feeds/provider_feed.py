@@ -1,5 +1,6 @@
 """One provider's schedule as an iCalendar feed, with no more patient data than the
-practice allows: "Booked" and the service by default, the patient's initials if chosen."""
+practice allows: "Booked" and the service by default, the patient's initials if chosen.
+Open slots, when shown, come from the practice's calendar (the EHR's, if it books there)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from referraldesk.calendar_feeds.ics import finish, new_calendar, new_event
 from referraldesk.clock import now
+from referraldesk.errors import Unavailable
+from referraldesk.logging import get_logger
 from referraldesk.models import BOOKED, Appointment, Provider
 from referraldesk.practice.policy import current_policy
-from referraldesk.scheduling.slots import SlotQuery, find_slots
+from referraldesk.scheduling.backends import calendar_for
+from referraldesk.scheduling.slots import SlotQuery
 
 # A calendar app needs the recent past and the bookable future, not the whole history.
 PAST = timedelta(days=30)
 AHEAD = timedelta(days=120)
 OPEN_SLOT_DAYS = 14
 MAX_OPEN_SLOTS = 500
+
+log = get_logger(__name__)
 
 
 def provider_feed(session: Session, provider: Provider) -> bytes:
@@ -66,7 +72,15 @@ def _add_open_slots(session: Session, provider: Provider, calendar: Calendar) ->
     today = now().date()
     query = SlotQuery(provider_id=provider.id, start=today,
                       end=today + timedelta(days=OPEN_SLOT_DAYS), limit=MAX_OPEN_SLOTS)
-    for slot in find_slots(session, query):
+    practice_calendar = calendar_for(session)
+    try:
+        slots = practice_calendar.find_slots(session, query)
+    except Unavailable:
+        # The booked visits still go out; an "Open" the EHR may have filled would mislead.
+        log.warning("provider_feed_open_slots_unavailable", provider_id=provider.id,
+                    calendar=practice_calendar.name)
+        return
+    for slot in slots:
         event = new_event(f"open-{slot.id}@referraldesk", slot.start, slot.end, slot.timezone,
                           "Open")
         event.add("transp", "TRANSPARENT")

@@ -89,8 +89,19 @@ class Heard:
     intent: str | None
 
 
-def hear(text: str, *, now: datetime, language: str, awaiting: str | None) -> Heard:
+def hear(
+    text: str,
+    *,
+    now: datetime,
+    language: str,
+    awaiting: str | None,
+    hint: str | None = None,
+) -> Heard:
     """Read the caller's message for what the guardrails need: its language and intent.
+
+    Text that reads as either language ("ok", "7:30", "Hospital General") is taken
+    to be in `hint` (the language the channel transcribed in), else in the
+    conversation's `language`.
 
     The same two readings `understand` makes, without its dates, names and plan and
     specialty matching: the brain reads the message in full with the practice's own
@@ -100,7 +111,7 @@ def hear(text: str, *, now: datetime, language: str, awaiting: str | None) -> He
     from referraldesk.understanding.intents import detect_intent
     from referraldesk.understanding.language import detect_language
 
-    return Heard(language=detect_language(text, language), intent=detect_intent(text))
+    return Heard(language=detect_language(text, hint or language), intent=detect_intent(text))
 
 
 def consent_keyword(text: str, heard: Heard, channel: str) -> str | None:

@@ -116,16 +116,22 @@ def handle_message(
     *,
     external_id: str | None = None,
     confidence: float | None = None,
+    language_hint: str | None = None,
 ) -> AgentTurn:
     """Play one caller message and return the agent's answer.
 
     `external_id` is the channel's message id (Twilio MessageSid): a message already
     played returns the stored answer and changes nothing. `confidence` is the speech
-    recognizer's 0..1 score, None for typed text. Raises NotFound for an unknown id,
+    recognizer's 0..1 score, None for typed text. `language_hint` ("en" | "es") is the
+    language the channel says the words are in (a speech recognizer transcribing in
+    Spanish): it decides text that reads as either language and counts as evidence
+    of the caller's language; None (typed text) leaves that to the words alone.
+    Raises NotFound for an unknown id,
     ConversationEnded once the conversation is over, InvalidArgument for an empty or
     over-long message.
     """
     message = clean_message(text)
+    _check_language_hint(language_hint)
     conversation = store.lock_conversation(session, conversation_id)
     if external_id is not None:
         replayed = store.reply_to_message(session, conversation.id, external_id)
@@ -147,6 +153,7 @@ def handle_message(
         now=at.astimezone(ZoneInfo(practice.timezone)),
         language=conversation.language,
         awaiting=previous.awaiting if previous else None,
+        hint=language_hint,
     )
     store.add_turn(
         session,
@@ -160,7 +167,15 @@ def handle_message(
     )
 
     produce = _producer(conversation, message, heard, resolve_choice(message, previous))
-    turn = _play(session, conversation, at, produce, heard=heard, previous=previous)
+    turn = _play(
+        session,
+        conversation,
+        at,
+        produce,
+        heard=heard,
+        previous=previous,
+        language_hint=language_hint,
+    )
     if any(action.type == "end" for action in turn.actions):
         _close(session, conversation, reason=turn.outcome_reason or "agent_ended")
     return turn
@@ -251,6 +266,14 @@ def _check_start(channel: str, direction: str, language: str | None) -> None:
         raise InvalidArgument("; ".join(problems))
 
 
+def _check_language_hint(language_hint: str | None) -> None:
+    if language_hint is not None and language_hint not in LANGUAGES:
+        raise InvalidArgument(
+            f"language_hint {language_hint!r} is not one of {', '.join(LANGUAGES)}",
+            field="language_hint",
+        )
+
+
 def _normalized_phone(caller_phone: str | None) -> str | None:
     if caller_phone is None or not caller_phone.strip():
         return None
@@ -275,10 +298,13 @@ def _play(
     *,
     heard: Heard | None,
     previous: Turn | None,
+    language_hint: str | None = None,
 ) -> AgentTurn:
     started = perf_counter()
     failed_before = conversation.failed_verifications
     ctx = _context(session, conversation, at, previous)
+    # The brains read it from `extra` (see guided/language.py); None for typed text.
+    ctx.extra["language_hint"] = language_hint
 
     turn = _produce_safely(session, conversation, ctx, produce)
     turn = _guard(session, conversation, ctx, turn, heard, failed_before)

@@ -10,8 +10,10 @@ and intake messages (their bodies replaced; a message not yet sent is failed, no
 empty).
 
 Loose ends are tied, after the stub is emptied so nothing built from here on names the
-patient: future booked appointments are cancelled through scheduling (the slot frees,
-the calendar feed and the practice's scheduling feed hear of it), open referrals are
+patient: future booked appointments are cancelled through the practice's calendar (the
+slot frees, the calendar feed and the practice's scheduling feed hear of it; with a FHIR
+calendar the EHR's booking is cancelled too, and when the EHR does not answer the visit
+is cancelled here and a staff task says to cancel it there by hand), open referrals are
 cancelled (nobody may contact an erased patient), and open staff tasks are closed. The
 referrer is told nothing automatically: the messages those steps queue are failed
 before delivery with the others, and a person tells the referrer what they need to know.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -33,7 +36,7 @@ from sqlalchemy.orm import Session
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
 from referraldesk.clock import now
-from referraldesk.errors import Conflict
+from referraldesk.errors import Conflict, DomainError
 from referraldesk.logging import get_logger
 from referraldesk.models import (
     BOOKED,
@@ -44,6 +47,7 @@ from referraldesk.models import (
     OutreachAttempt,
     Patient,
     PatientPhone,
+    Provider,
     Referral,
     ReferralTransition,
     ScheduleFeedMessage,
@@ -57,6 +61,7 @@ from referraldesk.rights.permissions import authorize, required_reason
 from referraldesk.rights.requests import complete_request, open_request_of, subject
 from referraldesk.rights.scrub import ERASED, clear_recordings, clear_transcript, empty_tool_call
 from referraldesk.scheduling import booking
+from referraldesk.scheduling.backends import calendar_for
 
 log = get_logger(__name__)
 
@@ -118,13 +123,16 @@ def erase_patient(
     session.flush()
 
     # Loose ends, now that anything they build (an SIU, a message) names only the stub.
-    report.counts["appointments_cancelled"] = _cancel_future_appointments(
-        session, actor, patient.id)
+    left_in_calendar = _cancel_future_appointments(session, actor, patient.id)
+    report.counts["appointments_cancelled"] = left_in_calendar.cancelled
     report.counts["referrals_cancelled"] = _cancel_open_referrals(
         session, actor, found.referral_ids)
     # After the cancellations: the messages to the referrer they queued are failed here.
     report.counts["referrals"] = _referrals(session, found.referral_ids)
     report.counts["staff_tasks"] = _staff_tasks(session, patient.id, found.conversation_ids)
+    # After the tasks are closed: these are new, and a person must act on them.
+    report.counts["calendar_cancellations_by_hand"] = _cancel_by_hand_tasks(
+        session, actor, left_in_calendar.appointment_ids)
     session.flush()
 
     trail.record(session, actor, "erase", "patient", patient.id, patient_id=patient.id,
@@ -228,14 +236,68 @@ def _schedule_feed(session: Session, patient_id: str) -> int:
     return len(messages)
 
 
-def _cancel_future_appointments(session: Session, actor: Actor, patient_id: str) -> int:
-    """Cancel the patient's booked appointments still to come, so their slots free."""
+@dataclass
+class _Cancelled:
+    cancelled: int
+    # Cancelled here but perhaps still booked in the practice's calendar (its EHR).
+    appointment_ids: list[str]
+
+
+def _cancel_future_appointments(session: Session, actor: Actor, patient_id: str) -> _Cancelled:
+    """Cancel the patient's booked appointments still to come, so their slots free.
+
+    Through the practice's calendar, so an EHR's booking goes too. An EHR that does not
+    answer must not stop the erasure: the visit is cancelled here and left for a person.
+    """
     upcoming = list(session.scalars(select(Appointment.id).where(
         Appointment.patient_id == patient_id, Appointment.status == BOOKED,
         Appointment.start_at > now())))
+    if not upcoming:
+        return _Cancelled(0, [])
+    calendar = calendar_for(session)
+    left: list[str] = []
     for appointment_id in upcoming:
-        booking.cancel(session, actor, appointment_id, ERASURE_REASON)
-    return len(upcoming)
+        try:
+            # The FHIR calendar cancels here before asking the EHR; the savepoint undoes
+            # that half-done cancel so the local one below is whole.
+            with session.begin_nested():
+                calendar.cancel(session, actor, appointment_id, ERASURE_REASON)
+        except DomainError as exc:
+            booking.cancel(session, actor, appointment_id, ERASURE_REASON)
+            left.append(appointment_id)
+            log.warning("erasure_calendar_cancel_failed", appointment_id=appointment_id,
+                        calendar=calendar.name, error_code=exc.code)
+    return _Cancelled(len(upcoming), left)
+
+
+def _cancel_by_hand_tasks(session: Session, actor: Actor, appointment_ids: list[str]) -> int:
+    """A staff task for each visit the practice's calendar may still hold.
+
+    The task names the visit the way the EHR shows it (its id there, provider, time)
+    and links only the emptied patient stub.
+    """
+    for appointment_id in appointment_ids:
+        appointment = session.get(Appointment, appointment_id)
+        assert appointment is not None
+        provider = session.get(Provider, appointment.provider_id)
+        local = appointment.start_at.astimezone(ZoneInfo(appointment.timezone))
+        in_ehr = f"Appointment/{appointment.external_id}" if appointment.external_id \
+            else f"the visit {appointment.id}"
+        provider_name = provider.display_name if provider else "the provider"
+        task = StaffTask(
+            kind="review", patient_id=appointment.patient_id, urgency="soon",
+            reason=(f"Cancel in the EHR by hand: {in_ehr}, {provider_name}, "
+                    f"{local:%Y-%m-%d %H:%M}. Erasure could not cancel it there.")[:200],
+            status="open", created_at=now(),
+        )
+        session.add(task)
+        session.flush()
+        trail.record(session, actor, "create", "staff_task", task.id,
+                     patient_id=appointment.patient_id,
+                     reason="erasure could not cancel the visit in the practice's calendar")
+        log.warning("erasure_left_calendar_booking", appointment_id=appointment.id,
+                    staff_task_id=task.id)
+    return len(appointment_ids)
 
 
 def _cancel_open_referrals(session: Session, actor: Actor, referral_ids: tuple[str, ...]) -> int:

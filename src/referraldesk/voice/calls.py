@@ -53,6 +53,8 @@ class Said:
     speech: str = ""
     digits: str = ""
     confidence: float | None = None
+    # The language ("en" | "es") the recognizer transcribed `speech` in, where it says.
+    language: str | None = None
 
     @property
     def silent(self) -> bool:
@@ -176,6 +178,7 @@ def answer(
         text,
         external_id=f"{conversation.external_id}:{answering}",
         confidence=said.confidence,
+        language_hint=said.language if said.speech.strip() else None,
     )
     row = store.last_agent_turn(session, conversation.id)
     seq = row.seq if row is not None else answering

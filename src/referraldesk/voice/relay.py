@@ -14,7 +14,8 @@ the other language ("Para español, oprima el 2.") is the first `text` message, 
 that language's `lang`, so Twilio says it with that language's voice. Transcription
 and speech follow the conversation's language: when a reply is in another language
 than the one Twilio is working in (as our `language` messages set it, and as the
-`lang` of each prompt reports it), a `language` message switches both first.
+`lang` of each prompt reports it), a `language` message switches both first. That
+`lang` also goes to the engine as the language hint of the caller's words.
 Keys arrive one at a time; a date of birth (8) or a phone
 number (10) is collected until complete or #, on the conversation row (not in this
 connection), so a call that moves to another instance keeps its keys. A reply cut
@@ -137,7 +138,7 @@ class RelayCall:
         text = str(message.get("voicePrompt") or "")
         if message.get("last") is False or not text.strip():
             return []
-        return self._answer(Said(speech=text))
+        return self._answer(Said(speech=text, language=heard_in))
 
     def _dtmf(self, message: Message) -> list[Message]:
         digit = str(message.get("digit") or "")

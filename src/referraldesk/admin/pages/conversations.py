@@ -75,8 +75,9 @@ def conversation_list(
         if cursor else None,
         "newer_url": f"/admin/conversations?{urlencode(params)}" if before else None,
     }
-    trail.record(session, viewer.actor, "read", "conversation", None,
-                 reason=f"conversation list ({len(rows)} shown)")
+    trail.record_shown(session, viewer.actor, "conversation",
+                       [row.conversation.patient_id for row in rows],
+                       reason=f"conversation list ({len(rows)} shown)")
     return render(request, "conversations.html", context, viewer=viewer, page="conversations")
 
 

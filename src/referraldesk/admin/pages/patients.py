@@ -35,8 +35,8 @@ def search_page(
     searched = bool(name.strip() or dob or phone.strip())
     found = queries.search(session, name=name, dob=dob, phone=phone) if searched else []
     if searched:
-        trail.record(session, viewer.actor, "read", "patient", None,
-                     reason=f"patient search ({len(found)} found)")
+        trail.record_shown(session, viewer.actor, "patient", [patient.id for patient in found],
+                           reason=f"patient search ({len(found)} found)")
     context = {"name": name, "dob": dob, "phone": phone, "searched": searched, "found": found,
                "limit": queries.RESULTS}
     return render(request, "patients.html", context, viewer=viewer, page="patients")

@@ -30,15 +30,19 @@ def board_page(request: Request, session: DbSession, viewer: Viewing,
                specialty: Specialty = None, practice: PracticeId = None) -> Response:
     today = local_today(viewer.zone)
     counts = queries.status_counts(session, specialty or None, practice or None)
+    columns = queries.board(session, today, counts, specialty=specialty or None,
+                            practice_id=practice or None)
     context = {
-        "columns": queries.board(session, today, counts, specialty=specialty or None,
-                                 practice_id=practice or None),
+        "columns": columns,
         "counts": counts,
         "terminal": [state for state in lifecycle.STATES if state in lifecycle.TERMINAL],
         "choices": queries.choices(session),
         "specialty": specialty or "", "practice": practice or "",
     }
-    trail.record(session, viewer.actor, "read", "referral", None, reason="referral board")
+    trail.record_shown(session, viewer.actor, "referral",
+                       [ticket.referral.patient_id for column in columns
+                        for ticket in column.tickets],
+                       reason="referral board")
     return render(request, "referrals_board.html", context, viewer=viewer, page="referrals")
 
 
@@ -54,8 +58,9 @@ def state_page(state: str, request: Request, session: DbSession, viewer: Viewing
     context = {"state": state, "tickets": tickets, "page": page, "total": counts.get(state, 0),
                "page_size": queries.PAGE_SIZE, "specialty": specialty or "",
                "practice": practice or ""}
-    trail.record(session, viewer.actor, "read", "referral", None,
-                 reason=f"referrals in {state}, page {page}")
+    trail.record_shown(session, viewer.actor, "referral",
+                       [ticket.referral.patient_id for ticket in tickets],
+                       reason=f"referrals in {state}, page {page}")
     return render(request, "referrals_state.html", context, viewer=viewer, page="referrals")
 
 
@@ -65,10 +70,12 @@ def nudges_page(request: Request, session: DbSession, viewer: Viewing,
     today = local_today(viewer.zone)
     overview = queries.nudge_overview(session, today)
     chosen = practice or (overview[0]["practice_id"] if overview else None)
-    context = {"overview": overview, "chosen": chosen,
-               "nudges": queries.nudges_of(session, today, chosen) if overview else [],
+    nudges = queries.nudges_of(session, today, chosen) if overview else []
+    context = {"overview": overview, "chosen": chosen, "nudges": nudges,
                "shown_limit": queries.NUDGES_SHOWN}
-    trail.record(session, viewer.actor, "read", "referral", None, reason="nudge list")
+    trail.record_shown(session, viewer.actor, "referral",
+                       [nudge["referral"].patient_id for nudge in nudges],
+                       reason="nudge list")
     return render(request, "referrals_nudges.html", context, viewer=viewer, page="referrals")
 
 

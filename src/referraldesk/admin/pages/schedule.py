@@ -44,6 +44,7 @@ def schedule_page(
         "previous": shown - step, "next": shown + step,
         "chosen_name": next((p.display_name for p, _ in listing if p.id == chosen), ""),
     }
-    trail.record(session, viewer.actor, "read", "appointment", None,
-                 reason=f"schedule {view} of {first} for provider {chosen}")
+    trail.record_shown(session, viewer.actor, "appointment",
+                       [entry.patient_id for entries in days.values() for entry in entries],
+                       reason=f"schedule {view} of {first} for provider {chosen}")
     return render(request, "schedule.html", context, viewer=viewer, page="schedule")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -98,8 +98,20 @@ def today_page(request: Request, session: DbSession, viewer: Viewing,
                   for key, found in lists.items()},
         "flash": NOTICES.get(done or ""),
     }
-    trail.record(session, viewer.actor, "read", "worklist", reason="today page")
+    trail.record_shown(session, viewer.actor, "worklist", _patients_shown(context),
+                       reason="today page")
     return render(request, "today.html", context, viewer=viewer, page="today")
+
+
+def _patients_shown(context: dict[str, Any]) -> list[str | None]:
+    """The patients the page names: in open tasks, flagged conversations, outreach due
+    and today's bookings (conversations in progress are listed without a patient)."""
+    return [
+        *(row["task"].patient_id for row in context["tasks"]["rows"]),
+        *(row.conversation.patient_id for row in context["flagged"]["rows"]),
+        *(row.referral.patient_id for row in context["outreach"]["rows"]),
+        *(row["appointment"].patient_id for row in context["bookings"]["rows"]),
+    ]
 
 
 @router.post("/tasks/{task_id}/done")

@@ -1,4 +1,5 @@
-"""Each provider's day or week: bookings from the calendar and open slots from the slot search."""
+"""Each provider's day or week: bookings from our records and open slots from the
+practice's calendar (the built-in one, or the EHR's when the practice books there)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referraldesk.admin.queries.common import day_bounds, person_name
-from referraldesk.errors import NotFound
+from referraldesk.errors import NotFound, Unavailable
+from referraldesk.logging import get_logger
 from referraldesk.models import Appointment, Patient, Provider, Service
-from referraldesk.scheduling.slots import MAX_LIMIT, SlotQuery, find_slots
+from referraldesk.scheduling.backends import calendar_for
+from referraldesk.scheduling.slots import MAX_LIMIT, SlotQuery
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,13 @@ def _bookings(session: Session, provider_id: str, first: date, last: date,
 
 
 def _open(session: Session, provider_id: str, first: date, last: date) -> list[Entry]:
-    slots = find_slots(session, SlotQuery(provider_id=provider_id, start=first, end=last,
-                                          limit=MAX_LIMIT))
+    calendar = calendar_for(session)
+    query = SlotQuery(provider_id=provider_id, start=first, end=last, limit=MAX_LIMIT)
+    try:
+        slots = calendar.find_slots(session, query)
+    except Unavailable:
+        # The bookings still show; no open time is better than one the EHR may have taken.
+        log.warning("schedule_open_times_unavailable", provider_id=provider_id,
+                    calendar=calendar.name)
+        return []
     return [Entry(slot.local_start, slot.local_end, "open", slot.location_name) for slot in slots]
