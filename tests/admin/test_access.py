@@ -35,6 +35,7 @@ ROUTES: list[tuple[str, str, set[str]]] = [
     ("GET", "/admin/referrals/state/received", DESK),
     ("GET", "/admin/referrals/{referral}", DESK),
     ("POST", "/admin/referrals/{referral}/move", COORDINATION),
+    ("GET", "/admin/referrals/{referral}/status-letter.pdf", COORDINATION),
     ("GET", "/admin/intake", COORDINATION),
     ("GET", "/admin/intake/fax", COORDINATION),
     ("POST", "/admin/intake/fax", COORDINATION),

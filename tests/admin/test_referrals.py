@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 from tests.admin.conftest import SignIn
-from tests.admin.world import World
+from tests.admin.world import World, at
 
-from referraldesk.db.session import session_scope
-from referraldesk.models import Referral
+from referraldesk.db.session import session_factory, session_scope
+from referraldesk.models import AuditEvent, OutboundMessage, Referral, ReferringPractice
+from referraldesk.referrals.referrers import TELL_BY_HAND
 
 
 def test_the_board_has_a_column_per_open_state_with_its_count(signed_in: SignIn) -> None:
@@ -109,3 +110,77 @@ def test_a_state_list_pages_and_an_unknown_state_is_named(signed_in: SignIn) -> 
 
     assert listed.context["total"] == 4 and len(listed.context["tickets"]) == 4
     assert unknown.status_code == 422 and "is not a referral status" in unknown.text
+
+
+def _letters_for_a_practice_told_by_hand(
+    engine: Engine, count: int, *, protocol: str = "none", fax: str | None = None
+) -> tuple[str, list[str]]:
+    """A practice first seen at intake (protocol "none", unless told otherwise) with `count`
+    referrals whose status letters wait in the outbox; (practice id, referral ids)."""
+    with session_scope(engine) as session:
+        practice = ReferringPractice(name="Kaweah Walk-in Clinic", protocol=protocol, fax=fax)
+        session.add(practice)
+        session.flush()
+        referrals = session.scalars(select(Referral).where(Referral.status == "scheduled")
+                                    .order_by(Referral.id).limit(count)).all()
+        assert len(referrals) == count
+        for minutes, referral in enumerate(referrals):
+            referral.referring_practice_id = practice.id
+            session.add(OutboundMessage(
+                referral_id=referral.id, practice_id=practice.id, protocol=protocol,
+                kind="scheduled", message_type="letter", payload="{}", control_id=f"L{minutes}",
+                status="pending", created_at=at(5 - minutes)))
+        return practice.id, [referral.id for referral in referrals]
+
+
+def test_the_nudge_list_marks_a_practice_told_by_hand_with_its_letters_waiting(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    practice_id, referral_ids = _letters_for_a_practice_told_by_hand(engine, 2)
+
+    page = signed_in("coordinator").get(f"/admin/referrals/nudges?practice={practice_id}")
+
+    row = next(row for row in page.context["overview"] if row["practice_id"] == practice_id)
+    assert (row["total"], row["letters_waiting"]) == (0, 2)
+    assert row["tell_by_hand"] == TELL_BY_HAND
+    assert [letter.referral_id for letter in page.context["letters"]] == referral_ids
+    assert "Tell by hand" in page.text and "Status letters waiting (2)" in page.text
+    for referral_id in referral_ids:
+        assert f'href="/admin/referrals/{referral_id}"' in page.text
+    others = [row for row in page.context["overview"] if row["practice_id"] != practice_id]
+    assert all(row["letters_waiting"] == 0 for row in others)
+
+
+def test_a_coordinator_prints_a_waiting_letter_and_the_export_is_audited(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    practice_id, [referral_id, _] = _letters_for_a_practice_told_by_hand(engine, 2)
+    coordinator = signed_in("coordinator")
+    page = coordinator.get(f"/admin/referrals/nudges?practice={practice_id}")
+    link = f"/admin/referrals/{referral_id}/status-letter.pdf"
+
+    letter = coordinator.get(link)
+    by_staff = signed_in("staff").get(link)
+
+    assert link in page.text
+    assert letter.status_code == 200 and letter.content.startswith(b"%PDF-")
+    assert "attachment" in letter.headers["content-disposition"]
+    assert by_staff.status_code == 403
+    with session_factory(engine)() as session:
+        exported = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "export", AuditEvent.resource_id == referral_id)).all()
+    assert [event.reason for event in exported] == ["status letter"]
+    assert link not in signed_in("staff").get(f"/admin/referrals/nudges?practice={practice_id}").text
+
+
+def test_a_fax_practice_with_letters_waiting_is_listed_without_the_tell_by_hand_marker(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    practice_id, _ = _letters_for_a_practice_told_by_hand(engine, 1, protocol="fax",
+                                                          fax="+15595550142")
+
+    page = signed_in("coordinator").get(f"/admin/referrals/nudges?practice={practice_id}")
+
+    row = next(row for row in page.context["overview"] if row["practice_id"] == practice_id)
+    assert (row["letters_waiting"], row["tell_by_hand"]) == (1, None)
+    assert "Status letters waiting (1)" in page.text and "Tell by hand" not in page.text

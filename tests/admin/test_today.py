@@ -17,6 +17,8 @@ from referraldesk.models import (
     AuditEvent,
     Conversation,
     ConversationAnalysis,
+    Referral,
+    ReferralTransition,
     StaffTask,
 )
 
@@ -314,3 +316,92 @@ def test_settling_a_flag_twice_or_without_a_choice_says_why(
     assert "not flagged without a task any more" in again.text
     assert no_choice.status_code == 422 and "is not one of task, reviewed" in no_choice.text
     assert unknown.status_code == 404
+
+
+# Booked, still missing information --------------------------------------------------------
+
+def _book_needs_info(engine: Engine, count: int) -> list[tuple[str, str]]:
+    """Link the first `count` future booked appointments to referrals in needs_info, the
+    way a booking does when the lifecycle cannot move them; (referral, appointment) ids."""
+    with session_scope(engine) as session:
+        appointments = session.scalars(
+            select(Appointment).where(Appointment.status == "booked",
+                                      Appointment.start_at > clock.now())
+            .order_by(Appointment.start_at, Appointment.id).limit(count)).all()
+        referrals = session.scalars(
+            select(Referral).where(Referral.status.not_in(["needs_info", "scheduled"]))
+            .order_by(Referral.id).limit(count)).all()
+        assert len(appointments) == len(referrals) == count
+        linked = []
+        for referral, appointment in zip(referrals, appointments, strict=True):
+            referral.status = "needs_info"
+            referral.appointment_id = appointment.id
+            linked.append((referral.id, appointment.id))
+        return linked
+
+
+def test_booked_referrals_still_missing_information_are_listed_soonest_visit_first(
+    signed_in: SignIn, engine: Engine, world: World
+) -> None:
+    linked = _book_needs_info(engine, 2)
+    with session_scope(engine) as session:
+        # A needs_info referral without a booking is for the nudge list, not this one.
+        unbooked = session.scalars(select(Referral).where(Referral.status == "needs_info",
+                                                          Referral.appointment_id.is_(None))
+                                   ).first()
+        assert unbooked is not None
+        unbooked_id = unbooked.id
+
+    page = signed_in("coordinator").get("/admin/today")
+
+    unresolved = page.context["unresolved"]
+    assert unresolved["total"] == 2
+    assert [(row.referral.id, row.appointment.id) for row in unresolved["rows"]] == linked
+    for referral_id, _ in linked:
+        assert f'href="/admin/referrals/{referral_id}"' in page.text
+    assert f'href="/admin/referrals/{unbooked_id}"' not in page.text
+    assert "Booked, still missing information" in page.text
+
+
+def test_a_cancelled_booking_takes_the_referral_off_the_missing_information_list(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    (_, appointment_id), _ = _book_needs_info(engine, 2)
+    with session_scope(engine) as session:
+        session.get(Appointment, appointment_id).status = "cancelled"  # type: ignore[union-attr]
+
+    page = signed_in("coordinator").get("/admin/today")
+
+    assert page.context["unresolved"]["total"] == 1
+
+
+def test_booked_referrals_missing_information_page_and_say_what_was_asked_for(
+    signed_in: SignIn, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(today_page.SECTION_SIZES, "unresolved", 2)
+    linked = _book_needs_info(engine, 3)
+    with session_scope(engine) as session:
+        referral = session.get(Referral, linked[0][0])
+        assert referral is not None
+        referral.history.append(ReferralTransition(
+            seq=len(referral.history) + 1, from_status="accepted", to_status="needs_info",
+            actor="staff:coordinator@valle.example.org", reason="missing: authorization"))
+    coordinator = signed_in("coordinator")
+
+    first = coordinator.get("/admin/today")
+    pages = first.context["pages"]["unresolved"]
+    second = coordinator.get(pages.next_url)
+
+    assert (pages.total, pages.first, pages.last) == (3, 1, 2)
+    assert pages.next_url == "/admin/today?unresolved_page=2#unresolved"
+    assert first.context["unresolved"]["rows"][0].missing == "missing: authorization"
+    assert "missing: authorization" in first.text
+    shown = first.context["unresolved"]["rows"] + second.context["unresolved"]["rows"]
+    assert [row.referral.id for row in shown] == [referral_id for referral_id, _ in linked]
+
+
+def test_with_no_booked_referral_missing_information_it_says_so(signed_in: SignIn) -> None:
+    page = signed_in("coordinator").get("/admin/today")
+
+    assert page.context["unresolved"]["total"] == 0
+    assert "No booked referral is waiting for information." in page.text

@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from referraldesk.referrals.lifecycle import TRANSITIONS
+
 ZONE = ZoneInfo("America/Los_Angeles")
 SITE = "Visalia Main"
 PLANS = [
@@ -227,6 +229,7 @@ class FakePractice:
                         "name": SITE,
                         "address": "400 W Main St",
                         "city": "Visalia",
+                        "phone": "+15596250100",
                         "hours": hours,
                         "closures": [
                             {
@@ -297,6 +300,32 @@ class FakePractice:
             ok=True,
             data={"referrals": [r for r in self.referrals if r["patient_id"] == self.verified]},
         )
+
+    def _update_referral_status(
+        self,
+        referral_id: str,
+        status: str,
+        reason: str | None = None,
+        leakage_reason: str | None = None,
+    ) -> Outcome:
+        # Like the catalog: the verified patient's own referral, a legal move only.
+        if self.verified is None:
+            return fail("not_verified")
+        referral = next(
+            (
+                r
+                for r in self.referrals
+                if r["id"] == referral_id and r["patient_id"] == self.verified
+            ),
+            None,
+        )
+        if referral is None:
+            return fail("not_found", "referral_id")
+        if status not in TRANSITIONS[referral["status"]]:
+            return fail("illegal_transition", "status")
+        from_status = referral["status"]
+        referral.update(status=status, reason=reason, leakage_reason=leakage_reason)
+        return Outcome(ok=True, data={"referral": dict(referral), "from_status": from_status})
 
     def _get_patient_appointments(self) -> Outcome:
         if self.verified is None:
@@ -428,7 +457,9 @@ class FakePractice:
             actions=[{"type": "send_sms", "to": "+15595550100", "body": "confirmed"}],
         )
 
-    def _transfer_to_staff(self, reason: str, urgency: str, summary: str) -> Outcome:
+    def _transfer_to_staff(
+        self, reason: str, urgency: str, summary: str, callback_phone: str | None = None
+    ) -> Outcome:
         return Outcome(
             ok=True,
             data={"task_id": "task-1"},

@@ -167,6 +167,7 @@ ROUTES: dict[str, Access] = {
     "GET /admin/referrals/nudges": dashboard("referrals"),
     "GET /admin/referrals/{referral_id}": dashboard("referrals"),
     "POST /admin/referrals/{referral_id}/move": dashboard("referrals", "act"),
+    "GET /admin/referrals/{referral_id}/status-letter.pdf": dashboard("referrals", "act"),
     "GET /admin/intake": dashboard("intake"),
     "GET /admin/intake/fax": dashboard("intake", "act"),
     "POST /admin/intake/fax": dashboard("intake", "act"),

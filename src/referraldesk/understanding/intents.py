@@ -70,6 +70,18 @@ _RULES: list[tuple[str, str]] = [
         r"move it to|pasar(?:la)? para",
     ),
     (
+        "decline_referral",
+        r"(?:don'?t|do not|no longer) (?:want|need) (?:to (?:see|go to|visit) )?(?:the |a |this"
+        r" |that |my )?(?:specialist|referral)|no longer need (?:it|the visit)|"
+        r"(?:already )?(?:went|been|was seen|got seen) (?:somewhere|someplace) else|went elsewhere|"
+        r"(?:already (?:went|been|was seen|saw)|was already seen) (?:to |by )?(?:another|a"
+        r" different) (?:doctor|specialist|clinic)|"
+        r"no (?:quiero|necesito) (?:ir (?:al|a la|con el|con la) |ver (?:al|a la) )?(?:especialista"
+        r"|referencia)|ya no (?:lo|la) (?:necesito|quiero)|"
+        r"ya (?:fui|me atendieron|me vieron|me vio) (?:a |en |con )?otr[oa] (?:lado|parte|doctor\w*"
+        r"|clinica|especialista)",
+    ),
+    (
         "appointment_question",
         r"when is my appointment|what time is my appointment|do i have an appointment|"
         r"confirm my appointment|cuando es mi cita|a que hora es mi cita|tengo (?:una )?cita|"

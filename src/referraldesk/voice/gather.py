@@ -3,14 +3,20 @@
 The Gather's action URL says which agent turn it belongs to (`n`, the turn's sequence
 number) and how many silences came in a row (`q`); both are counters, never caller
 data. An empty result (silence) still posts the action, so the phone can reprompt.
+
+Twilio's answer does not say which language the speech was transcribed in, but the
+Gather listened in the language of the agent turn it played (`twiml.gather`), and that
+turn is stored: its language goes to the engine as the answer's language hint.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referraldesk.channels.twilio_signature import Fields, first
 from referraldesk.errors import InvalidArgument
+from referraldesk.models import Conversation, Turn
 from referraldesk.voice import calls, recording, silence, twiml, urls
 from referraldesk.voice.calls import Said, VoiceTurn
 from referraldesk.voice.handoff import Handoff, after_turn
@@ -38,6 +44,7 @@ def on_answer(session: Session, fields: Fields, n: str, q: str | None) -> str:
         speech=first(fields, "SpeechResult"),
         digits=first(fields, "Digits"),
         confidence=_confidence(first(fields, "Confidence")),
+        language=_listened_in(session, conversation, answering),
     )
     if said.silent:
         step = silence.on_silence(session, conversation, quiet + 1)
@@ -63,6 +70,19 @@ def respond_with(handoff: Handoff) -> str:
             action=urls.public(urls.TRANSFER_DONE, task=handoff.task_id),
         )
     return twiml.say_and_hang_up(handoff.words, handoff.language)
+
+
+def _listened_in(session: Session, conversation: Conversation, answering: int) -> str:
+    """The language the Gather of agent turn `answering` listened in: that turn's own
+    (a retried webhook may arrive after later turns); the call's, if no such turn."""
+    spoken = session.scalar(
+        select(Turn.language).where(
+            Turn.conversation_id == conversation.id,
+            Turn.seq == answering,
+            Turn.speaker == "agent",
+        )
+    )
+    return "es" if (spoken or conversation.language) == "es" else "en"
 
 
 def _counter(value: str, name: str) -> int:

@@ -1,4 +1,5 @@
-"""Referrals: the board by lifecycle state, one referral's timeline and moves, the nudge list."""
+"""Referrals: the board by lifecycle state, one referral's timeline and moves, the nudge list
+with the status letters waiting for each practice."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from referraldesk.admin.deps import DbSession, Viewer, require
 from referraldesk.admin.queries import referrals as queries
 from referraldesk.admin.queries.common import local_today
-from referraldesk.admin.rendering import render
+from referraldesk.admin.rendering import NO_STORE, render
 from referraldesk.audit import trail
 from referraldesk.errors import HTTP_STATUS, DomainError
 from referraldesk.referrals import lifecycle
@@ -72,6 +73,9 @@ def nudges_page(request: Request, session: DbSession, viewer: Viewing,
     chosen = practice or (overview[0]["practice_id"] if overview else None)
     nudges = queries.nudges_of(session, today, chosen) if overview else []
     context = {"overview": overview, "chosen": chosen, "nudges": nudges,
+               "chosen_row": next((row for row in overview if row["practice_id"] == chosen),
+                                  None),
+               "letters": queries.letters_waiting(session, chosen),
                "shown_limit": queries.NUDGES_SHOWN}
     trail.record_shown(session, viewer.actor, "referral",
                        [nudge["referral"].patient_id for nudge in nudges],
@@ -118,3 +122,17 @@ def move(
         return _detail_page(request, viewer, detail, error=exc.message,
                             status_code=HTTP_STATUS.get(exc.code, 400))
     return RedirectResponse(f"/admin/referrals/{referral_id}?done=moved", status_code=303)
+
+
+@router.get("/referrals/{referral_id}/status-letter.pdf")
+def status_letter(referral_id: str, session: DbSession, viewer: Acting) -> Response:
+    """The printable status letter, for a referring practice told by fax or by hand."""
+    from referraldesk.loop.letters import status_letter_pdf
+    from referraldesk.referrals.service import get_referral
+
+    referral = get_referral(session, referral_id)
+    trail.record(session, viewer.actor, "export", "referral", referral.id,
+                 patient_id=referral.patient_id, reason="status letter")
+    return Response(status_letter_pdf(session, referral), media_type="application/pdf",
+                    headers={**NO_STORE, "Content-Disposition":
+                             f'attachment; filename="status-letter-{referral.id}.pdf"'})

@@ -35,8 +35,9 @@ NOTICES = {
     "flag_reviewed": "Marked reviewed: it is off the flagged list.",
 }
 # How many rows each long section shows per page, and the query parameter paging it.
-SECTION_SIZES = {"tasks": 50, "flagged": 10, "outreach": 10}
-SECTION_PARAMS = {"tasks": "tasks_page", "flagged": "flagged_page", "outreach": "outreach_page"}
+SECTION_SIZES = {"tasks": 50, "flagged": 10, "outreach": 10, "unresolved": 10}
+SECTION_PARAMS = {"tasks": "tasks_page", "flagged": "flagged_page", "outreach": "outreach_page",
+                  "unresolved": "unresolved_page"}
 FLAG_OUTCOMES = ("task", "reviewed")
 
 
@@ -78,15 +79,18 @@ def _pages(section: str, total: int, shown: int, current: dict[str, int]) -> Pag
 @router.get("/today")
 def today_page(request: Request, session: DbSession, viewer: Viewing,
                done: str | None = None, tasks_page: PageNumber = 1,
-               flagged_page: PageNumber = 1, outreach_page: PageNumber = 1) -> Response:
+               flagged_page: PageNumber = 1, outreach_page: PageNumber = 1,
+               unresolved_page: PageNumber = 1) -> Response:
     day = local_today(viewer.zone)
     start, end = day_bounds(day, day, viewer.zone)
-    current = {"tasks": tasks_page, "flagged": flagged_page, "outreach": outreach_page}
+    current = {"tasks": tasks_page, "flagged": flagged_page, "outreach": outreach_page,
+               "unresolved": unresolved_page}
     windows = {key: queries.Window(page, SECTION_SIZES[key]) for key, page in current.items()}
     lists = {
         "tasks": queries.open_tasks(session, windows["tasks"]),
         "flagged": queries.flagged_without_task(session, windows["flagged"]),
         "outreach": queries.outreach_due(session, day, windows["outreach"]),
+        "unresolved": queries.booked_needing_info(session, windows["unresolved"]),
     }
     context = {
         "day": day,
@@ -104,12 +108,14 @@ def today_page(request: Request, session: DbSession, viewer: Viewing,
 
 
 def _patients_shown(context: dict[str, Any]) -> list[str | None]:
-    """The patients the page names: in open tasks, flagged conversations, outreach due
-    and today's bookings (conversations in progress are listed without a patient)."""
+    """The patients the page names: in open tasks, flagged conversations, outreach due,
+    booked referrals missing information and today's bookings (conversations in
+    progress are listed without a patient)."""
     return [
         *(row["task"].patient_id for row in context["tasks"]["rows"]),
         *(row.conversation.patient_id for row in context["flagged"]["rows"]),
         *(row.referral.patient_id for row in context["outreach"]["rows"]),
+        *(row.referral.patient_id for row in context["unresolved"]["rows"]),
         *(row["appointment"].patient_id for row in context["bookings"]["rows"]),
     ]
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from referraldesk.admin.queries.common import person_name
 from referraldesk.errors import NotFound
 from referraldesk.loop.nudges import STUCK_STATES
+from referraldesk.loop.outbox import LETTER
 from referraldesk.models import (
     Appointment,
     Conversation,
@@ -31,6 +32,7 @@ from referraldesk.referrals.lifecycle import (
     STATES,
     TRANSITIONS,
 )
+from referraldesk.referrals.referrers import TELL_BY_HAND, can_be_told
 
 BOARD_STATES = tuple(state for state in STATES if state in OPEN)
 PER_COLUMN = 12
@@ -173,18 +175,56 @@ def _needs_nudge(today: date) -> Any:
 
 
 def nudge_overview(session: Session, today: date) -> list[dict[str, Any]]:
-    """Per referring practice: how many referrals need its help, needs_info and overdue apart."""
+    """Per referring practice: how many referrals need its help (needs_info and overdue
+    apart), how many status letters wait to be faxed or phoned to it, and, for a practice
+    with no way to take replies, `tell_by_hand` saying staff must do it.
+
+    A practice with letters waiting is listed even with nothing to nudge, as in
+    loop/nudges.py: those letters are how it hears back.
+    """
     rows = session.execute(
         select(Referral.referring_practice_id, ReferringPractice.name,
                func.sum(case((Referral.status == NEEDS_INFO, 1), else_=0)), func.count())
         .outerjoin(ReferringPractice, ReferringPractice.id == Referral.referring_practice_id)
         .where(_needs_nudge(today))
         .group_by(Referral.referring_practice_id, ReferringPractice.name)
-        .order_by(func.count().desc())
     ).all()
-    return [{"practice_id": practice_id, "name": name or "(no referring practice)",
-             "needs_info": int(needs or 0), "total": int(total)}
-            for practice_id, name, needs, total in rows]
+    overview = {practice_id: {"practice_id": practice_id,
+                              "name": name or "(no referring practice)",
+                              "needs_info": int(needs or 0), "total": int(total),
+                              "letters_waiting": 0, "tell_by_hand": None}
+                for practice_id, name, needs, total in rows}
+    waiting = _letters_waiting_by_practice(session)
+    practices = session.scalars(select(ReferringPractice).where(
+        ReferringPractice.id.in_([key for key in {*overview, *waiting} if key is not None])))
+    for practice in practices:
+        row = overview.setdefault(practice.id, {"practice_id": practice.id, "name": practice.name,
+                                                "needs_info": 0, "total": 0})
+        row["letters_waiting"] = waiting.get(practice.id, 0)
+        row["tell_by_hand"] = None if can_be_told(practice) else TELL_BY_HAND
+    return sorted(overview.values(),
+                  key=lambda row: (-row["total"], -row["letters_waiting"], row["name"]))
+
+
+def _pending_letters() -> Any:
+    return (OutboundMessage.message_type == LETTER) & (OutboundMessage.status == "pending")
+
+
+def _letters_waiting_by_practice(session: Session) -> dict[str, int]:
+    return {practice_id: int(count) for practice_id, count in session.execute(
+        select(OutboundMessage.practice_id, func.count()).where(_pending_letters())
+        .group_by(OutboundMessage.practice_id)).all()}
+
+
+def letters_waiting(session: Session, practice_id: str | None) -> list[OutboundMessage]:
+    """One practice's status letters waiting to be faxed or phoned through, oldest first."""
+    if practice_id is None:
+        return []
+    return list(session.scalars(
+        select(OutboundMessage)
+        .where(_pending_letters(), OutboundMessage.practice_id == practice_id)
+        .order_by(OutboundMessage.created_at, OutboundMessage.id)
+        .limit(NUDGES_SHOWN)))
 
 
 def nudges_of(session: Session, today: date, practice_id: str | None) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""The Today worklist: conversations now and today, bookings, people waiting, outreach due.
+"""The Today worklist: conversations now and today, bookings, people waiting, outreach due,
+booked referrals still missing information.
 
 The long lists (people waiting, flagged conversations, outreach due) are read one
 page at a time: a `Window` says which rows, and the total is counted on its own,
@@ -26,6 +27,15 @@ from referraldesk.models import (
 )
 from referraldesk.outreach import plan
 from referraldesk.outreach.service import attempts_of, outreach_context
+from referraldesk.referrals.lifecycle import NEEDS_INFO
+
+# A booking linked the referral, but the lifecycle has no move from needs_info to
+# scheduled (referrals/appointments.py): a coordinator must settle what is missing.
+_BOOKED_NEEDING_INFO = (
+    (Referral.status == NEEDS_INFO)
+    & (Appointment.id == Referral.appointment_id)
+    & (Appointment.status == "booked")
+)
 
 _URGENCY_FIRST = case((StaffTask.urgency == "urgent", 0), (StaffTask.urgency == "soon", 1), else_=2)
 # Flagged by the post-call analysis, and no person has a task for it (open or done).
@@ -54,6 +64,14 @@ class FlaggedRow:
     patient_name: str
     reason: str | None
     summary: str | None
+
+
+@dataclass(frozen=True)
+class BookedNeedingInfoRow:
+    referral: Referral
+    appointment: Appointment
+    patient_name: str
+    missing: str | None
 
 
 @dataclass(frozen=True)
@@ -194,3 +212,29 @@ def outreach_due(session: Session, today: date, window: Window = Window(1, 10)) 
             rounds=decision.rounds,
         ))
     return {"total": total or 0, "overdue": late or 0, "rows": rows}
+
+
+def booked_needing_info(session: Session, window: Window = Window(1, 10)) -> dict[str, Any]:
+    """Referrals with a booked appointment that are still in needs_info, soonest visit
+    first, with what was asked for (the reason of their last move to needs_info)."""
+    total = session.scalar(
+        select(func.count()).select_from(Referral).join(Appointment, _BOOKED_NEEDING_INFO)
+    ) or 0
+    rows = session.execute(
+        select(Referral, Appointment)
+        .join(Appointment, _BOOKED_NEEDING_INFO)
+        .options(selectinload(Referral.patient), selectinload(Referral.history))
+        .order_by(Appointment.start_at, Referral.id)
+        .offset(window.offset).limit(window.size)
+    ).all()
+    items = [
+        BookedNeedingInfoRow(referral, appointment, referral.patient.full_name,
+                             _asked_for(referral))
+        for referral, appointment in rows
+    ]
+    return {"total": total, "rows": items}
+
+
+def _asked_for(referral: Referral) -> str | None:
+    return next((step.reason for step in reversed(referral.history)
+                 if step.to_status == NEEDS_INFO and step.reason), None)

@@ -16,7 +16,9 @@ from referraldesk.conversation.guided import interrupts, language, planner
 from referraldesk.conversation.guided.absorb import absorb
 from referraldesk.conversation.guided.flows import (
     book,
+    callback,
     cancel,
+    decline,
     handoff,
     identify,
     info,
@@ -134,8 +136,10 @@ def _pending(step: Step) -> bool:
     handlers = {
         "dob": identify.on_dob_confirm,
         "handoff": handoff.on_offer_answer,
+        "callback": callback.on_answer,
         "slot": book.on_confirm,
         "cancel": cancel.on_confirm,
+        "decline": decline.on_confirm,
         "appointment": visits.on_pick,
     }
     if frame.pending in handlers:

@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # What a caller may want from a conversation, as the frame names it.
-GOALS = ("book", "reschedule", "cancel", "appointments", "register")
+GOALS = ("book", "reschedule", "cancel", "appointments", "register", "decline")
 # Goals that read or change the patient's record: identity comes first.
-PATIENT_GOALS = frozenset({"book", "reschedule", "cancel", "appointments"})
+PATIENT_GOALS = frozenset({"book", "reschedule", "cancel", "appointments", "decline"})
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Frame:
     lang_locked: bool = False
     goal: str | None = None
     # What the last turn asked for, how many turns in a row asked it, and what a
-    # yes or no answers now ("dob", "slot", "cancel", "handoff").
+    # yes or no answers now ("dob", "slot", "cancel", "decline", "handoff", "callback").
     awaiting: str = "none"
     ask_count: int = 0
     pending: str | None = None
@@ -51,6 +51,8 @@ class Frame:
     date_range: dict[str, str] | None = None
     any_time: bool = False
     appointment_dates: list[str] = field(default_factory=list)
+    # Why a caller turns a referral down: "unwanted" or "elsewhere" (seen elsewhere).
+    decline_why: str | None = None
 
     # What the practice told us.
     verified: bool = False
@@ -66,6 +68,8 @@ class Frame:
     outcome: str | None = None
     # True once a staff task was opened: a conversation hands over once, never twice.
     transferred: bool = False
+    # A hand-over waiting for a number to call back: {"reason", "key", "asks"}.
+    callback: dict[str, Any] | None = None
 
     # The last agent turn, for "can you repeat that?".
     last_reply: dict[str, Any] | None = None

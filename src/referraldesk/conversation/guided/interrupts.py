@@ -7,7 +7,7 @@ medical advice, are refused and the dialogue goes on where it was.
 
 from __future__ import annotations
 
-from referraldesk.conversation.guided.flows import handoff, wrapup
+from referraldesk.conversation.guided.flows import callback, handoff, wrapup
 from referraldesk.conversation.guided.planner import reask
 from referraldesk.conversation.guided.step import Step
 from referraldesk.conversation.turn import Option
@@ -30,7 +30,10 @@ def handle(step: Step) -> bool:
         _emergency(step)
     elif intent in _STAFF_MATTERS and not (intent == "prescription" and heard.medical_advice):
         reason, key = _STAFF_MATTERS[intent]
-        handoff.transfer(step, reason, key=key)
+        if callback.needs_number(step):
+            callback.ask(step, reason, key)
+        else:
+            handoff.transfer(step, reason, key=key)
     elif heard.injection:
         step.reply.say("refuse.injection")
         reask(step)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from referraldesk.conversation.guided.flows import (
     book,
     cancel,
+    decline,
     handoff,
     identify,
     info,
@@ -28,6 +29,7 @@ GOAL_OF_INTENT = {
     "reschedule": "reschedule",
     "cancel": "cancel",
     "appointment_question": "appointments",
+    "decline_referral": "decline",
 }
 # Goals a newer intent does not replace: a new patient who says "book" is still
 # registering, and moving an appointment is a kind of booking.
@@ -48,6 +50,8 @@ def update_goal(step: Step) -> None:
         return
     frame.start_goal(goal)
     frame.awaiting = "none"
+    if goal == "decline":
+        decline.remember_why(step)
 
 
 def _new_caller(step: Step) -> bool:
@@ -75,6 +79,7 @@ def advance(step: Step) -> None:
         "reschedule": reschedule.advance,
         "cancel": cancel.advance,
         "appointments": visits.answer,
+        "decline": decline.advance,
     }[goal](step)
 
 

@@ -13,6 +13,7 @@ _GOAL_WORDS = {
     "cancel": "wants to cancel an appointment",
     "appointments": "asked about an appointment",
     "register": "new patient registering",
+    "decline": "does not want the referred visit",
 }
 
 
@@ -26,19 +27,26 @@ def transfer(
     *,
     key: str = "transfer.human",
     urgency: str = "routine",
+    callback_phone: str | None = None,
     **params: object,
 ) -> None:
     """Say `key`, open a staff task with `reason`, and hand the conversation over.
 
     A conversation opens one staff task at most: once handed over, another reason to
     hand over only repeats that staff will be in touch. On a text channel nobody is
-    put through, so the caller hears that staff will call or text back.
+    put through, so the caller hears that staff will call or text back, on
+    `callback_phone` when the caller gave one.
     """
     if step.frame.transferred:
         already_handed_over(step)
         return
+    number = {"callback_phone": callback_phone} if callback_phone else {}
     outcome = step.call(
-        "transfer_to_staff", reason=reason[:200], urgency=urgency, summary=_summary(step, reason)
+        "transfer_to_staff",
+        reason=reason[:200],
+        urgency=urgency,
+        summary=_summary(step, reason),
+        **number,
     )
     step.frame.transferred = True
     text_key = f"{key}.text"
