@@ -170,7 +170,8 @@ def test_a_coordinator_prints_a_waiting_letter_and_the_export_is_audited(
         exported = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "export", AuditEvent.resource_id == referral_id)).all()
     assert [event.reason for event in exported] == ["status letter"]
-    assert link not in signed_in("staff").get(f"/admin/referrals/nudges?practice={practice_id}").text
+    staff_page = signed_in("staff").get(f"/admin/referrals/nudges?practice={practice_id}")
+    assert link not in staff_page.text
 
 
 def test_a_fax_practice_with_letters_waiting_is_listed_without_the_tell_by_hand_marker(
