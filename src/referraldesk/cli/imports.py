@@ -47,7 +47,11 @@ def import_hl7(files: Files, now: NowOption = None) -> None:
 
 @import_app.command("fhir")
 def import_fhir(files: Files, now: NowOption = None) -> None:
-    """FHIR R4 JSON files: a ServiceRequest or a transaction Bundle each."""
+    """FHIR R4 JSON files: a ServiceRequest or a transaction Bundle each.
+
+    A Bundle of patients (no ServiceRequest) adds a line per patient:
+    "Patient <id> created" or "Patient <id> matched".
+    """
     from referraldesk.intake.fhir.service import receive_fhir
     from referraldesk.intake.hl7.framing import decode
 
@@ -61,7 +65,21 @@ def import_fhir(files: Files, now: NowOption = None) -> None:
             failed += not outcome.applied
             lines.append(f"{path.name}: {outcome.http_status} {outcome.summary} "
                          f"(intake message {outcome.message.id})")
+            lines.extend(f"{path.name}: {line}" for line in _patient_lines(outcome.reply))
     _finish(lines, failed)
+
+
+def _patient_lines(reply: str) -> list[str]:
+    """One line per patient of a patients Bundle: "patient <id> created|matched"."""
+    import json
+
+    answer = json.loads(reply)
+    if answer.get("type") != "transaction-response":
+        return []
+    responses = [entry["response"] for entry in answer.get("entry", [])]
+    return [f"{response['location'].replace('/', ' ', 1)} "
+            f"{'created' if response['status'].startswith('201') else 'matched'}"
+            for response in responses]
 
 
 @import_app.command("csv")

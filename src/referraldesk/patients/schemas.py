@@ -34,7 +34,9 @@ MAX_NAME_LENGTH = 100
 # Control characters (C0, DEL, C1) and invisible format marks (zero-width spaces, bidi
 # overrides, BOM). A name "Maria\x00" or "Maria\u200b" folds differently from "Maria",
 # so it once slipped past the duplicate check as a second patient.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+NAME_CONTROL_CHARACTERS = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+)
 _LANGUAGES = {
     "en": "en",
     "eng": "en",
@@ -134,7 +136,7 @@ class PatientIn(BaseModel):
 
 
 def _printable(value: str, field: str) -> str:
-    if _CONTROL.search(value):
+    if NAME_CONTROL_CHARACTERS.search(value):
         raise ValueError(
             f"{field} contains control or invisible characters; send the name as printed"
         )

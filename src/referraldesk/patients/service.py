@@ -7,6 +7,7 @@ where the rest of the product expects them (docs/ARCHITECTURE.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
@@ -141,6 +142,11 @@ def _refuse_duplicate(session: Session, patient_in: PatientIn) -> None:
 
 
 def _lock_registrations(session: Session, patient_in: PatientIn) -> None:
+    lock_registrations(session, patient_in.dob)
+
+
+def lock_registrations(session: Session, dob: date) -> None:
+    """Hold registrations of patients born on `dob` until this transaction ends."""
     # Race: two requests registering the same person both find "no match", then
     # both insert. SQLite already serializes writers (BEGIN IMMEDIATE); on
     # PostgreSQL we take a lock per birth date for the rest of the transaction.
@@ -148,5 +154,5 @@ def _lock_registrations(session: Session, patient_in: PatientIn) -> None:
         lock_chain(session)  # before any other lock: see audit.trail.lock_chain
         session.execute(
             _LOCK_BIRTH_DATE,
-            {"namespace": _REGISTRATION_LOCK_KEY, "day": patient_in.dob.toordinal()},
+            {"namespace": _REGISTRATION_LOCK_KEY, "day": dob.toordinal()},
         )

@@ -4,7 +4,11 @@
   contained) or a transaction Bundle holding one; `POST /fhir` takes the Bundle
   too, as FHIR servers take transactions at their base. Both answer 201 with the
   ServiceRequest and its Location, 200 with an OperationOutcome for a referral
-  already on file, 4xx with an OperationOutcome listing every problem.
+  already on file, 4xx with an OperationOutcome listing every problem. A Bundle
+  of Patients with no ServiceRequest (a chart export such as Synthea's) answers
+  200 with a transaction-response Bundle: per patient "created" or "matched" and
+  our id. Bodies up to settings.max_request_bytes (1 MB by default) are taken; a
+  Synthea patient's whole chart is 270-300 KB.
 - `GET /fhir/ServiceRequest/{id}`: the referral as a ServiceRequest.
 - `GET /fhir/Task?focus=ServiceRequest/{id}`: a searchset with the Task that
   tells the referrer where the referral stands.
@@ -47,7 +51,7 @@ Body = Annotated[bytes, Depends(raw_body)]
 
 @router.post("")
 def transaction(actor: Integration, session: DbSession, body: Body) -> JSONResponse:
-    """A transaction Bundle holding one referral (or a lone ServiceRequest)."""
+    """A transaction Bundle holding one referral (or a lone ServiceRequest), or patients."""
     return _intake(actor, session, body)
 
 

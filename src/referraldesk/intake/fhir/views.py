@@ -101,3 +101,13 @@ def _service_request_status(status: str) -> str:
     if status == CANCELLED:
         return "revoked"
     return "completed" if status in TERMINAL else "active"
+
+
+def patients_response(patients: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """A transaction-response Bundle: per Patient, our id and "created" or "matched"."""
+    entries = [{"response": {
+        "status": "201 Created" if result == "created" else "200 OK",
+        "location": f"Patient/{patient_id}",
+        "outcome": information(f"{result}: patient {patient_id}", "informational"),
+    }} for patient_id, result in patients]
+    return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
