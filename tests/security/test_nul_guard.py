@@ -86,9 +86,10 @@ def test_a_nul_in_a_fhir_body_is_refused_as_an_operation_outcome(
 def test_a_relay_socket_whose_address_holds_a_nul_is_closed_before_it_opens(
     client: TestClient
 ) -> None:
+    # The refusal comes at the handshake: the socket never opens to receive anything.
     with (pytest.raises(WebSocketDisconnect) as closed,
-          client.websocket_connect(f"{urls.RELAY}?call=CA%00&token=x")):
-        pass
+          client.websocket_connect(f"{urls.RELAY}?call=CA%00&token=x") as socket):
+        socket.receive_text()
 
     assert closed.value.code == 1008
 
