@@ -11,7 +11,11 @@ import re
 from typing import Any
 
 from referraldesk.conversation.guided.flows import handoff, wrapup
-from referraldesk.conversation.guided.flows.referral import BOOKABLE_STATES, specialty_label
+from referraldesk.conversation.guided.flows.referral import (
+    open_referrals,
+    remember,
+    specialty_label,
+)
 from referraldesk.conversation.guided.step import Step
 from referraldesk.conversation.phrasebook import with_article
 from referraldesk.understanding.text import fold
@@ -40,7 +44,7 @@ def remember_why(step: Step) -> None:
 def advance(step: Step) -> None:
     """Find the open referral meant and ask once whether to record the refusal."""
     frame = step.frame
-    referrals = _open_referrals(step)
+    referrals = open_referrals(step)
     if not referrals:
         step.reply.say("decline.none_open")
         wrapup.ask_anything_else(step)
@@ -49,13 +53,7 @@ def advance(step: Step) -> None:
     if chosen is None:
         step.reply.ask("specialty", "decline.which")
         return
-    frame.referral = {
-        "id": chosen["id"],
-        "specialty": chosen.get("specialty"),
-        "urgency": chosen.get("urgency") or "routine",
-        "target_date": chosen.get("target_date"),
-    }
-    frame.specialty = chosen.get("specialty") or frame.specialty
+    remember(step, chosen)
     label = specialty_label(frame.specialty, step.lang)
     referrer = chosen.get("referring_provider")
     if referrer:
@@ -109,11 +107,6 @@ def _record(step: Step, referral: dict[str, Any]) -> None:
     step.reply.conclude("answered", "referral declined")
     frame.outcome = "answered"
     wrapup.ask_anything_else(step)
-
-
-def _open_referrals(step: Step) -> list[dict[str, Any]]:
-    data = step.data("get_patient_referrals") or {}
-    return [r for r in data.get("referrals", []) if r.get("status") in BOOKABLE_STATES]
 
 
 def _meant(referrals: list[dict[str, Any]], specialty: str | None) -> dict[str, Any] | None:

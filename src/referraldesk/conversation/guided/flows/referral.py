@@ -17,11 +17,27 @@ def check(step: Step) -> None:
     """Read the verified patient's referrals once; mention the one this visit is for."""
     frame = step.frame
     frame.referrals_checked = True
-    data = step.data("get_patient_referrals") or {}
-    bookable = [r for r in data.get("referrals", []) if r.get("status") in BOOKABLE_STATES]
-    chosen = _for_specialty(bookable, frame.specialty)
+    chosen = _for_specialty(open_referrals(step), frame.specialty)
     if chosen is None:
         return
+    remember(step, chosen)
+    label = specialty_label(frame.specialty, step.lang)
+    referrer = chosen.get("referring_provider")
+    if referrer:
+        step.reply.say("referral.seen", referrer=with_article(referrer, step.lang), specialty=label)
+    else:
+        step.reply.say("referral.seen_no_referrer", specialty=label)
+
+
+def open_referrals(step: Step) -> list[dict[str, Any]]:
+    """The verified patient's referrals that can still be booked (or declined)."""
+    data = step.data("get_patient_referrals") or {}
+    return [r for r in data.get("referrals", []) if r.get("status") in BOOKABLE_STATES]
+
+
+def remember(step: Step, chosen: dict[str, Any]) -> None:
+    """Keep the referral this conversation is about in the frame; its specialty wins."""
+    frame = step.frame
     frame.referral = {
         "id": chosen["id"],
         "specialty": chosen.get("specialty"),
@@ -29,12 +45,6 @@ def check(step: Step) -> None:
         "target_date": chosen.get("target_date"),
     }
     frame.specialty = chosen.get("specialty") or frame.specialty
-    label = specialty_label(frame.specialty, step.lang)
-    referrer = chosen.get("referring_provider")
-    if referrer:
-        step.reply.say("referral.seen", referrer=with_article(referrer, step.lang), specialty=label)
-    else:
-        step.reply.say("referral.seen_no_referrer", specialty=label)
 
 
 def _for_specialty(referrals: list[dict[str, Any]], specialty: str | None) -> dict[str, Any] | None:
