@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 import referraldesk.models  # noqa: F401 - registers every table
 from referraldesk import clock
 from referraldesk.api.app import create_app
+from referraldesk.audit.trail import Actor
 from referraldesk.auth.tokens import create_token
 from referraldesk.db.base import Base
 from referraldesk.db.session import make_engine, session_factory, session_scope
 from referraldesk.models import Practice
+from referraldesk.patients.service import register_patient
 from referraldesk.practice.loader import load_demo
 from referraldesk.scheduling.backends import forget_calendars
 
@@ -142,3 +144,24 @@ def set_scheduling(engine: Engine, scheduling: dict[str, Any]) -> None:
         practice = session.scalars(select(Practice)).one()
         practice.policy = {**(practice.policy or {}), "scheduling": scheduling}
     forget_calendars()
+
+
+STAFF = Actor(name="staff:front-desk", role="staff")
+
+
+@pytest.fixture
+def daniel(practice: Session) -> str:
+    """A registered Medi-Cal patient; each module brings its own `practice` session."""
+    patient = register_patient(
+        practice,
+        STAFF,
+        {
+            "given_names": "Daniel",
+            "surnames": ["Ortega"],
+            "dob": "1979-11-22",
+            "phone": "+15595550117",
+            "plan": "Health Net Medi-Cal",
+        },
+    )
+    practice.commit()
+    return patient.id

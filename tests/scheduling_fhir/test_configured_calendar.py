@@ -14,11 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from tests.scheduling_fhir.conftest import NOW, Ehr
+from tests.scheduling_fhir.conftest import NOW, STAFF, Ehr
 from typer.testing import CliRunner
 
 from referraldesk.api.app import create_app
-from referraldesk.audit.trail import Actor
 from referraldesk.auth.tokens import create_token
 from referraldesk.cli import app as cli
 from referraldesk.cli import common
@@ -29,7 +28,6 @@ from referraldesk.scheduling.backends import calendar_for
 from referraldesk.scheduling.booking import BookingRequest, book
 from referraldesk.scheduling.slots import Slot, SlotQuery, find_slots
 
-STAFF = Actor(name="staff:front-desk", role="staff")
 CLOSED_HERE = date(2026, 4, 15)
 
 
@@ -46,23 +44,6 @@ def practice(practice_engine: Engine, use_fhir: Callable[..., None]) -> Iterator
         )
         session.commit()
         yield session
-
-
-@pytest.fixture
-def daniel(practice: Session) -> str:
-    patient = register_patient(
-        practice,
-        STAFF,
-        {
-            "given_names": "Daniel",
-            "surnames": ["Ortega"],
-            "dob": "1979-11-22",
-            "phone": "+15595550117",
-            "plan": "Health Net Medi-Cal",
-        },
-    )
-    practice.commit()
-    return patient.id
 
 
 @pytest.fixture

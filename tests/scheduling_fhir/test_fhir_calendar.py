@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from tests.scheduling_fhir.conftest import Ehr
+from tests.scheduling_fhir.conftest import STAFF, Ehr
 
-from referraldesk.audit.trail import Actor
 from referraldesk.db.session import session_factory
 from referraldesk.models import Appointment, Provider
 from referraldesk.patients.service import register_patient
@@ -24,7 +23,6 @@ from referraldesk.scheduling.slots import SlotQuery, find_slots, parse_slot_id
 from referraldesk.tools import catalog
 from referraldesk.tools.contract import ToolContext
 
-STAFF = Actor(name="staff:front-desk", role="staff")
 QUERY = SlotQuery(
     specialty_key="orthopedics", start=date(2026, 4, 15), end=date(2026, 4, 17), limit=8
 )
@@ -34,23 +32,6 @@ QUERY = SlotQuery(
 def practice(practice_engine: Engine, use_fhir: Callable[..., None]) -> Iterator[Session]:
     with session_factory(practice_engine)() as session:
         yield session
-
-
-@pytest.fixture
-def daniel(practice: Session) -> str:
-    patient = register_patient(
-        practice,
-        STAFF,
-        {
-            "given_names": "Daniel",
-            "surnames": ["Ortega"],
-            "dob": "1979-11-22",
-            "phone": "+15595550117",
-            "plan": "Health Net Medi-Cal",
-        },
-    )
-    practice.commit()
-    return patient.id
 
 
 def _call(session: Session, name: str, **arguments: Any) -> Any:
