@@ -179,8 +179,9 @@ def test_a_killed_worker_loses_no_analysis(
     layout.kill_worker(worker)
     done_when_killed = len(analyses_of(database, ended))
     # Every job still queued is taken by a worker that dies before running it.
-    while shared_queue.dequeue() is not None:
-        pass
+    for _job in iter(shared_queue.dequeue, None):
+        continue
+    assert shared_queue.pending_count() == 0
 
     # The replacements' start-up sweep queues again what is missing; each
     # conversation ends up with exactly one analysis however many jobs ran for it.

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -103,11 +103,9 @@ def play_booking_into(case: CallerCase, ehr: EhrProcess, token_env: str) -> Case
 def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
     deadline = time.monotonic() + READY_WITHIN_SECONDS
     while time.monotonic() < deadline:
-        try:
+        with suppress(httpx.TransportError):  # not listening yet
             if httpx.get(url, timeout=1).status_code == 200:
                 return
-        except httpx.TransportError:
-            pass
         # Waiting on the process itself: it paces the polling and notices a crash.
         try:
             code = process.wait(timeout=0.1)

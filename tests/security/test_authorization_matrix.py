@@ -232,9 +232,9 @@ def test_a_socket_handshake_without_a_signature_is_refused(
     for headers in [{}, bearer(callers.tokens["admin"])]:
         with (
             pytest.raises(WebSocketDisconnect) as refused,
-            callers.anonymous.websocket_connect(path, headers=headers),
+            callers.anonymous.websocket_connect(path, headers=headers) as socket,
         ):
-            pass
+            socket.receive_text()
         assert refused.value.code == 1008
 
 
