@@ -6,13 +6,10 @@ accents; a character outside Latin-1 prints as "?" rather than failing the lette
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,10 +17,10 @@ from referraldesk.clock import now
 from referraldesk.loop.nudges import PracticeNudges
 from referraldesk.loop.outbox import consult_note
 from referraldesk.models import Appointment, Patient, Practice, Referral, ReferringPractice
+from referraldesk.printing import Printout
 from referraldesk.referrals import lifecycle
 
 DEFAULT_ZONE = "America/Los_Angeles"
-LINE_MM = 6.0
 
 
 def status_letter_pdf(session: Session, referral: Referral) -> bytes:
@@ -31,17 +28,15 @@ def status_letter_pdf(session: Session, referral: Referral) -> bytes:
     ours, zone = _our_practice(session)
     patient = referral.patient
     referrer = referral.referring_practice
-    pdf = _document(f"Referral status - {ours}")
-    _line(pdf, f"Date: {_local(now(), zone):%Y-%m-%d}")
-    _line(
-        pdf,
+    pdf = _letter(f"Referral status - {ours}")
+    pdf.line(f"Date: {_local(now(), zone):%Y-%m-%d}")
+    pdf.line(
         f"To: {referrer.name if referrer else 'referring provider'}"
         + (f" (fax {referrer.fax})" if referrer and referrer.fax else ""),
     )
-    _line(pdf, f"Referring provider: {referral.referring_provider or '-'}")
-    pdf.ln(LINE_MM / 2)
-    _facts(
-        pdf,
+    pdf.line(f"Referring provider: {referral.referring_provider or '-'}")
+    pdf.gap()
+    pdf.facts(
         [
             ("Patient", f"{patient.full_name}, born {patient.dob:%Y-%m-%d}"),
             ("Your referral id", referral.placer_id or "-"),
@@ -53,15 +48,15 @@ def status_letter_pdf(session: Session, referral: Referral) -> bytes:
         ],
     )
     if referral.status in lifecycle.LEAKING and referral.leakage_reason:
-        _facts(pdf, [("Reason", referral.leakage_reason.replace("_", " "))])
-    _heading(pdf, "History")
+        pdf.facts([("Reason", referral.leakage_reason.replace("_", " "))])
+    pdf.heading("History")
     for step in referral.history:
-        _line(pdf, f"{_local(step.at, zone):%Y-%m-%d %H:%M}  {lifecycle.label(step.to_status)}")
+        pdf.line(f"{_local(step.at, zone):%Y-%m-%d %H:%M}  {lifecycle.label(step.to_status)}")
     note = consult_note(referral)
     if note:
-        _heading(pdf, "Consult note")
-        _paragraph(pdf, note)
-    return bytes(pdf.output())
+        pdf.heading("Consult note")
+        pdf.line(note)
+    return pdf.to_bytes()
 
 
 def digest_pdf(
@@ -74,11 +69,10 @@ def digest_pdf(
     """A referring practice's digest: what was received, booked, kept, closed, lost, and
     which referrals need its help. `figures` is that practice's funnel row."""
     ours, zone = _our_practice(session)
-    pdf = _document(f"Referral digest - {practice.name}")
-    _line(pdf, f"From {ours}, {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}")
-    pdf.ln(LINE_MM / 2)
-    _facts(
-        pdf,
+    pdf = _letter(f"Referral digest - {practice.name}")
+    pdf.line(f"From {ours}, {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}")
+    pdf.gap()
+    pdf.facts(
         [
             ("Received", str(figures.get("received", 0))),
             ("Booked", str(figures.get("scheduled", 0))),
@@ -87,20 +81,19 @@ def digest_pdf(
             ("Lost", str(figures.get("lost", 0))),
         ],
     )
-    _heading(pdf, "Needs your help")
+    pdf.heading("Needs your help")
     items = nudges.referrals if nudges else []
     if not items:
-        _line(pdf, "Nothing right now. Thank you.")
+        pdf.line("Nothing right now. Thank you.")
     for item in items:
         patient = session.get(Patient, item.patient_id)
         who = f"{patient.full_name}, born {patient.dob:%Y-%m-%d}" if patient else item.patient_id
         late = f", {item.days_past_target} days past target" if item.days_past_target else ""
-        _paragraph(
-            pdf,
+        pdf.line(
             f"{who} - your id {item.placer_id or '-'} - "
             f"{lifecycle.label(item.status)}{late}: {item.needs}",
         )
-    return bytes(pdf.output())
+    return pdf.to_bytes()
 
 
 def _our_practice(session: Session) -> tuple[str, str]:
@@ -126,38 +119,5 @@ def _local(instant: datetime, zone: str) -> datetime:
     return instant.astimezone(ZoneInfo(zone))
 
 
-def _document(title: str) -> FPDF:
-    pdf = FPDF(format="letter")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=14)
-    pdf.cell(0, 10, _latin1(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=11)
-    return pdf
-
-
-def _heading(pdf: FPDF, text: str) -> None:
-    pdf.ln(LINE_MM / 2)
-    pdf.set_font("Helvetica", style="B", size=12)
-    pdf.cell(0, LINE_MM + 2, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=11)
-
-
-def _line(pdf: FPDF, text: str) -> None:
-    pdf.cell(0, LINE_MM, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _paragraph(pdf: FPDF, text: str) -> None:
-    pdf.multi_cell(0, LINE_MM, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _facts(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> None:
-    for label, value in rows:
-        pdf.set_font("Helvetica", style="B", size=11)
-        pdf.cell(55, LINE_MM, _latin1(f"{label}:"))
-        pdf.set_font("Helvetica", size=11)
-        pdf.multi_cell(0, LINE_MM, _latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
+def _letter(title: str) -> Printout:
+    return Printout(title, size=11, line_mm=6.0, label_mm=55)

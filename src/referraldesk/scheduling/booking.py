@@ -115,7 +115,7 @@ def book(session: Session, actor: Actor, request: BookingRequest) -> Appointment
     appointment = _book_locked(session, request, target, provider, patient)
     on_appointment_booked(session, actor, appointment)
     queue_schedule_event(session, appointment, schedule_feed.BOOKED)
-    _audit(session, actor, "book", appointment, request.conversation_id)
+    audit_appointment(session, actor, "book", appointment, request.conversation_id)
     log.info("appointment_booked", appointment_id=appointment.id, provider_id=provider.id)
     return appointment
 
@@ -127,7 +127,7 @@ def cancel(session: Session, actor: Actor, appointment_id: str, reason: str) -> 
     session.flush()
     on_appointment_cancelled(session, actor, appointment)
     queue_schedule_event(session, appointment, schedule_feed.CANCELLED)
-    _audit(session, actor, "cancel", appointment, appointment.conversation_id, reason=reason)
+    audit_appointment(session, actor, "cancel", appointment, appointment.conversation_id, reason=reason)
     log.info(
         "appointment_cancelled", appointment_id=appointment.id, provider_id=appointment.provider_id
     )
@@ -169,8 +169,8 @@ def reschedule(
         session.flush()
     on_appointment_rescheduled(session, actor, old, new)
     queue_schedule_event(session, new, schedule_feed.MOVED)
-    _audit(session, actor, "cancel", old, request.conversation_id, reason=f"moved to {new.id}")
-    _audit(session, actor, "reschedule", new, request.conversation_id, reason=f"from {old.id}")
+    audit_appointment(session, actor, "cancel", old, request.conversation_id, reason=f"moved to {new.id}")
+    audit_appointment(session, actor, "reschedule", new, request.conversation_id, reason=f"from {old.id}")
     log.info(
         "appointment_rescheduled",
         appointment_id=new.id,
@@ -324,7 +324,7 @@ def _target_of_slot(slot_id: str, location_id: str | None = None) -> _Target:
     return _Target(ref.provider_id, ref.location_id, ref.start)
 
 
-def _audit(
+def audit_appointment(
     session: Session,
     actor: Actor,
     action: str,
@@ -333,6 +333,7 @@ def _audit(
     *,
     reason: str | None = None,
 ) -> None:
+    """One audit record for a booking change, whichever calendar holds the visit."""
     record(
         session,
         actor,

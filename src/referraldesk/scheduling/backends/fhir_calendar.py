@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from referraldesk.audit.trail import Actor, record
+from referraldesk.audit.trail import Actor
 from referraldesk.clock import now
 from referraldesk.db.base import new_id
 from referraldesk.errors import DomainError, IllegalTransition, NotFound, Unavailable
@@ -48,7 +48,7 @@ from referraldesk.scheduling.backends.fhir_directory import (
     read_schedules,
 )
 from referraldesk.scheduling.backends.fhir_http import ConflictAnswer, FhirHttp
-from referraldesk.scheduling.booking import BookingRequest
+from referraldesk.scheduling.booking import BookingRequest, audit_appointment
 from referraldesk.scheduling.checks import SlotTakenError
 from referraldesk.scheduling.fhir.capability import FIND, operations
 from referraldesk.scheduling.fhir.resources import BOOKING_REF_SYSTEM, instant
@@ -247,7 +247,7 @@ class FhirCalendar:
         prepared = self._prepare(session, request, provider, patient, location_id, start)
         appointment = self._book_and_mirror(session, request, prepared)
         on_appointment_booked(session, actor, appointment)
-        _audit(session, actor, "book", appointment, request.conversation_id)
+        audit_appointment(session, actor, "book", appointment, request.conversation_id)
         log.info(
             "appointment_booked",
             appointment_id=appointment.id,
@@ -267,7 +267,7 @@ class FhirCalendar:
         if appointment.external_id:
             self._cancel_remote(appointment.external_id, reason)
         on_appointment_cancelled(session, actor, appointment)
-        _audit(session, actor, "cancel", appointment, appointment.conversation_id, reason=reason)
+        audit_appointment(session, actor, "cancel", appointment, appointment.conversation_id, reason=reason)
         log.info("appointment_cancelled", appointment_id=appointment.id, calendar="fhir")
         return appointment
 
@@ -308,8 +308,8 @@ class FhirCalendar:
             new.rescheduled_from_id = old.id
             session.flush()
         on_appointment_rescheduled(session, actor, old, new)
-        _audit(session, actor, "cancel", old, request.conversation_id, reason=f"moved to {new.id}")
-        _audit(session, actor, "reschedule", new, request.conversation_id, reason=f"from {old.id}")
+        audit_appointment(session, actor, "cancel", old, request.conversation_id, reason=f"moved to {new.id}")
+        audit_appointment(session, actor, "reschedule", new, request.conversation_id, reason=f"from {old.id}")
         log.info(
             "appointment_rescheduled",
             appointment_id=new.id,
@@ -662,23 +662,3 @@ def _follow_up(
         notes=old.notes,
     )
 
-
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    appointment: Appointment,
-    conversation_id: str | None,
-    *,
-    reason: str | None = None,
-) -> None:
-    record(
-        session,
-        actor,
-        action,
-        "appointment",
-        appointment.id,
-        patient_id=appointment.patient_id,
-        conversation_id=conversation_id,
-        reason=reason,
-    )
