@@ -134,6 +134,7 @@ def start(
             # the first), and one audit checkpoint, as on machines sharing storage.
             "REFERRALDESK_ENCRYPTION_KEY_FILE": str(workdir / "encryption.key"),
             "REFERRALDESK_AUDIT_KEY_FILE": str(workdir / "audit.key"),
+            "REFERRALDESK_SESSION_SECRET_FILE": str(workdir / "session.secret"),
             "REFERRALDESK_AUDIT_CHECKPOINT_FILE": str(workdir / "audit.checkpoint"),
             "REFERRALDESK_QUEUE_NAME": f"rdload{os.getpid()}x{uuid.uuid4().hex[:6]}",
         }

@@ -9,6 +9,11 @@ BIN=.venv/bin
 
 export REFERRALDESK_DATABASE_URL="${REFERRALDESK_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/referraldesk}"
 export REFERRALDESK_REDIS_URL="${REFERRALDESK_REDIS_URL:-redis://127.0.0.1:6379/0}"
+# Every process on this machine reads the same key files (made by the first to need
+# them); on several machines, set the keys themselves (deploy/referraldesk.env.example).
+export REFERRALDESK_ENCRYPTION_KEY_FILE="${REFERRALDESK_ENCRYPTION_KEY_FILE:-var/encryption.key}"
+export REFERRALDESK_AUDIT_KEY_FILE="${REFERRALDESK_AUDIT_KEY_FILE:-var/audit.key}"
+export REFERRALDESK_SESSION_SECRET_FILE="${REFERRALDESK_SESSION_SECRET_FILE:-var/session.secret}"
 WEB_PORTS="${WEB_PORTS:-8000 8001}"
 WORKERS="${WORKERS:-2}"
 

@@ -11,6 +11,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # The default every install once shared: a secret only in name.
 PUBLIC_SESSION_SECRET = "change-me-in-production-referraldesk"
 MIN_SESSION_SECRET_CHARS = 32
+# Secrets every process must share, each as (its value's setting, its file's setting).
+SHARED_KEYS = (
+    ("encryption_key", "encryption_key_file"),
+    ("audit_key", "audit_key_file"),
+    ("session_secret", "session_secret_file"),
+)
 
 
 class Settings(BaseSettings):
@@ -122,7 +128,7 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
 
-    @field_validator("session_secret", "audit_key", mode="before")
+    @field_validator("encryption_key", "session_secret", "audit_key", mode="before")
     @classmethod
     def _blank_secret_is_unset(cls, value: object) -> object:
         # The deploy example leaves `REFERRALDESK_SESSION_SECRET=` and the audit key empty.
@@ -137,6 +143,27 @@ class Settings(BaseSettings):
                 "calendar links, feed tokens and sign-in forms of this https site: set it to "
                 f"at least {MIN_SESSION_SECRET_CHARS} random characters, e.g. the output of "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _shared_keys_with_a_shared_database(self) -> Settings:
+        # On PostgreSQL several processes, often on several hosts, read and write the
+        # same rows; a key each host made for itself under var/ would leave one unable
+        # to read, verify or accept what another wrote. A key's value or a file path
+        # chosen on purpose (storage they all mount) is required instead.
+        if self.is_sqlite:
+            return self
+        missing = [
+            f"REFERRALDESK_{value_setting.upper()} (or REFERRALDESK_{file_setting.upper()})"
+            for value_setting, file_setting in SHARED_KEYS
+            if getattr(self, value_setting) is None and file_setting not in self.model_fields_set
+        ]
+        if missing:
+            raise ValueError(
+                "REFERRALDESK_DATABASE_URL is PostgreSQL, which several processes share, so "
+                f"every process needs the same keys: set {', '.join(missing)} "
+                "(deploy/referraldesk.env.example says how to make each)"
             )
         return self
 

@@ -131,6 +131,10 @@ def use_fhir(
                 "backend": "fhir",
                 "base_url": base_url,
                 "auth": {"type": "bearer", "token_env": TOKEN_ENV},
+                # The EHR is a thread of this busy test process; a loaded CI machine can
+                # hold a first search past the 5-second default. Tests of a silent EHR
+                # pass their own.
+                "timeout_seconds": 30,
                 **extra,
             },
         )

@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 
 import typer
+from pydantic import ValidationError
 
 app = typer.Typer(
     name="referraldesk",
@@ -28,4 +29,15 @@ _register_all()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        # A setting from the environment or .env is wrong: say which, not a traceback.
+        for problem in error.errors():
+            message = problem["msg"].removeprefix("Value error, ")
+            if problem["loc"] and f"REFERRALDESK_{problem['loc'][0]}".upper() not in message:
+                message = f"REFERRALDESK_{str(problem['loc'][0]).upper()}: {message}"
+            typer.echo(f"configuration error: {message}", err=True)
+        raise SystemExit(2) from None
