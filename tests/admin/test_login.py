@@ -149,6 +149,36 @@ def test_the_idle_time_is_a_setting(signed_in: SignIn, monkeypatch: pytest.Monke
     assert response.status_code == 303
 
 
+REFRESH = '<meta http-equiv="refresh" content="{seconds};url=/admin/">'
+
+
+@pytest.mark.parametrize("idle_setting", [None, "300"])
+def test_a_page_left_open_takes_itself_away_after_the_idle_time(
+    signed_in: SignIn, monkeypatch: pytest.MonkeyPatch, idle_setting: str | None
+) -> None:
+    if idle_setting:
+        monkeypatch.setenv("REFERRALDESK_ADMIN_IDLE_TIMEOUT_SECONDS", idle_setting)
+    reset_settings_cache()
+    idle_seconds = int(idle_setting or 900)
+    staff = signed_in("staff")
+    try:
+        page = staff.get("/admin/today").text
+        # What the browser does when the refresh fires, with nobody at the screen.
+        clock.set_now(clock.now() + timedelta(seconds=idle_seconds + 5), frozen=True)
+        reloaded = staff.get("/admin/")
+    finally:
+        monkeypatch.undo()
+        reset_settings_cache()
+
+    assert REFRESH.format(seconds=idle_seconds + 5) in page
+    assert reloaded.status_code == 303
+    assert reloaded.headers["location"].endswith("ended=idle")
+
+
+def test_the_sign_in_page_does_not_refresh_itself(anonymous: TestClient) -> None:
+    assert 'http-equiv="refresh"' not in anonymous.get("/admin/login").text
+
+
 def test_signing_out_ends_the_session_for_every_copy_of_the_cookie(
     signed_in: SignIn, engine: Engine
 ) -> None:

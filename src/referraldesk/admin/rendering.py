@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 from referraldesk.admin import access
 from referraldesk.admin.deps import CSRF_FIELD, Viewer
 from referraldesk.admin.filters import FILTERS
+from referraldesk.settings import get_settings
 
 _environment = Environment(
     loader=PackageLoader("referraldesk.admin", "templates"),
@@ -34,6 +35,8 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 NO_STORE = {"Cache-Control": "no-store"}
+# Past the server's idle limit, so the reload finds the session already ended.
+IDLE_GRACE_SECONDS = 5
 
 
 def render(
@@ -52,6 +55,9 @@ def render(
         "current": page,
         "csrf_field": CSRF_FIELD,
         "zone": viewer.zone if viewer else "America/Los_Angeles",
+        # A page left open takes itself away once the session is idle-ended: patient
+        # data does not stay on an unattended screen (the reload lands on sign-in).
+        "leave_after_seconds": get_settings().admin_idle_timeout_seconds + IDLE_GRACE_SECONDS,
         **context,
     }
     return templates.TemplateResponse(
