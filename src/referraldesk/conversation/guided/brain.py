@@ -33,8 +33,10 @@ from referraldesk.conversation.guided.step import Step
 from referraldesk.conversation.turn import AgentTurn
 from referraldesk.understanding import Lexicon
 
-# The same question a third time in a row becomes an offer of a person instead.
+# The same question a third time in a row becomes an offer of a person instead. On the
+# phone, where speech recognition mishears, it is reprompted twice: the fourth time is.
 MAX_ASKS = 3
+MAX_ASKS_BY_VOICE = 4
 _UNCOUNTED = frozenset({"none", "anything_else"})
 # Facts nothing can stand in for: a caller who does not know one is offered a person.
 _NEEDED_FACTS = frozenset({"name", "dob", "phone", "specialty"})
@@ -156,7 +158,8 @@ def _finish(step: Step) -> AgentTurn:
     if not reply.parts:
         reply.ask("none", "ask.how_can_help")
     count = _ask_count(frame, reply)
-    if count >= MAX_ASKS and not reply.ends:
+    limit = MAX_ASKS_BY_VOICE if step.ctx.channel == "voice" else MAX_ASKS
+    if count >= limit and not reply.ends:
         asked = reply.awaiting
         step.reply = reply = Reply(frame.lang)
         handoff.offer(step, asked)
