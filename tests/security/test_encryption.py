@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from tests.outreach.support import register, segment
 from typer.testing import CliRunner
 
@@ -316,6 +318,38 @@ def test_keys_rotate_reports_progress(
     assert result.exit_code == 0, result.output
     assert "patients: 1 rotated, 0 to go" in result.output
     assert f"every value is now under key id {Keyring(KEY_B).primary_id}" in result.output
+
+
+def test_keys_rotate_from_a_shell_rotates_every_table(engine: Engine, tmp_path: Path) -> None:
+    """As an operator runs it: a fresh process that has imported nothing beforehand."""
+    with session_scope(engine) as session:
+        session.add(Plan(key="medicare", name="Medicare", payer="CMS", kind="medicare"))
+        session.flush()
+        maria = register_patient(session, STAFF, MARIA)
+        maria_id = maria.id
+    command = Path(sys.executable).parent / "referraldesk"
+    environment = os.environ | {
+        "REFERRALDESK_DATABASE_URL": str(engine.url),
+        "REFERRALDESK_ENCRYPTION_KEY": KEY_B,
+        "REFERRALDESK_ENCRYPTION_OLD_KEYS": KEY_A,
+        "REFERRALDESK_LOG_LEVEL": "WARNING",
+    }
+
+    done = subprocess.run(
+        [str(command), "keys", "rotate"], env=environment, cwd=tmp_path,
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "patients: 1 rotated, 0 to go" in done.stdout
+    assert "done: 0 rows" not in done.stdout
+    only_new = Keyring(KEY_B)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT given_names FROM patients WHERE id = :id"), {"id": maria_id}
+        ).scalar_one()
+    assert stored.startswith(only_new.primary_prefix)
+    assert only_new.decrypt(stored) == MARIA["given_names"]
 
 
 def test_generated_keys_differ() -> None:

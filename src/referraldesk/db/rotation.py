@@ -23,6 +23,9 @@ from sqlalchemy import Engine, Table, Text, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+# Every table must be mapped before the registry is walked: a command that imported
+# no model would otherwise find nothing to rotate and call the old keys free to go.
+import referraldesk.models  # noqa: F401 - registers every table
 from referraldesk.db.base import Base
 from referraldesk.db.crypto import get_keyring
 from referraldesk.db.encrypted import is_encrypted
