@@ -186,18 +186,67 @@ def test_stop_opts_the_number_out_at_once_without_the_brain(
         assert sorted(withdrawn) == ["automated_calls", "texts"]
 
 
-def test_no_me_llamen_opts_out_in_spanish_on_any_channel(
-    maria: Patient, brain: ScriptedBrain, new_session: NewSession
-) -> None:
-    conversation_id = start(new_session, channel="chat", phone="+15595550143")
+def _in_spanish(new_session: NewSession, conversation_id: str) -> None:
     with new_session() as session:
         conversation = session.get(Conversation, conversation_id)
         conversation.language = "es"  # type: ignore[union-attr]
         session.commit()
 
+
+def _withdrawn(new_session: NewSession, patient: Patient) -> list[str]:
+    with new_session() as session:
+        return sorted(
+            session.scalars(
+                select(Consent.kind).where(
+                    Consent.patient_id == patient.id, Consent.granted.is_(False)
+                )
+            ).all()
+        )
+
+
+def test_no_me_llamen_opts_the_calling_number_out_in_spanish(
+    maria: Patient, brain: ScriptedBrain, new_session: NewSession
+) -> None:
+    conversation_id = start(new_session, channel="voice", phone="+15595550143")
+    _in_spanish(new_session, conversation_id)
+
     turn = message(new_session, conversation_id, "por favor no me llamen más")
 
     assert turn.reply.startswith("Ya no le enviaremos llamadas ni mensajes automáticos")
+    assert _withdrawn(new_session, maria) == ["automated_calls", "texts"]
+
+
+def test_a_number_typed_into_a_web_chat_cannot_opt_its_owner_out(
+    maria: Patient, brain: ScriptedBrain, new_session: NewSession
+) -> None:
+    """Anyone can type anyone's number into the chat: staff confirm such a request."""
+    conversation_id = start(new_session, channel="chat", phone="+15595550143")
+    _in_spanish(new_session, conversation_id)
+
+    turn = message(new_session, conversation_id, "por favor no me llamen más")
+
+    assert turn.reply.startswith("Entendido. Pedí a nuestro personal")
+    assert _withdrawn(new_session, maria) == []
+    with new_session() as session:
+        task = session.scalars(
+            select(StaffTask).where(StaffTask.conversation_id == conversation_id)
+        ).one()
+        assert task.reason == "opt-out request from an unverified caller"
+    conversation = conversation_row(new_session, conversation_id)
+    assert (conversation.status, conversation.outcome) == ("ended", "refused")
+
+
+def test_a_verified_chat_patient_opts_out_at_once(
+    maria: Patient, brain: ScriptedBrain, new_session: NewSession
+) -> None:
+    brain.steps = [verify_with("1985-04-03")]
+    conversation_id = start(new_session, channel="chat")
+    message(new_session, conversation_id, "María Elena López García, 3 de abril de 1985")
+
+    turn = message(new_session, conversation_id, "please stop calling me")
+
+    assert turn.reply.startswith("You won't get any more automated calls or texts")
+    assert _withdrawn(new_session, maria) == ["automated_calls", "texts"]
 
 
 def test_a_bare_cancel_in_a_chat_goes_to_the_brain(

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 from sqlalchemy.orm import Session
 from tests.tools.factories import Call, PracticeData, make_patient
 
@@ -205,10 +208,18 @@ def test_it_records_consent_for_the_verified_patient(
     ]
 
 
+@pytest.mark.parametrize("channel", ["sms", "voice"])
 def test_an_unverified_caller_can_always_opt_out_by_their_number(
-    session: Session, call: Call, agent: ToolContext, practice: PracticeData, maria: Patient
+    session: Session,
+    call: Call,
+    agent: ToolContext,
+    practice: PracticeData,
+    maria: Patient,
+    channel: str,
 ) -> None:
-    outcome = call(agent, "record_consent", kinds=["automated_calls", "texts"], granted=False)
+    by_carrier = dataclasses.replace(agent, channel=channel)
+
+    outcome = call(by_carrier, "record_consent", kinds=["automated_calls", "texts"], granted=False)
 
     assert outcome.data == {
         "kinds": ["automated_calls", "texts"],
@@ -220,6 +231,19 @@ def test_an_unverified_caller_can_always_opt_out_by_their_number(
         ("automated_calls", False),
         ("texts", False),
     ]
+
+
+@pytest.mark.parametrize("channel", ["chat", "terminal"])
+def test_a_typed_number_cannot_opt_its_owner_out(
+    call: Call, agent: ToolContext, maria: Patient, channel: str
+) -> None:
+    """A web chat's caller number is whatever the visitor typed: it proves nothing."""
+    typed = dataclasses.replace(agent, channel=channel)
+
+    outcome = call(typed, "record_consent", kinds=["automated_calls", "texts"], granted=False)
+
+    assert outcome.error.code == "not_verified"
+    assert maria.consents == []
 
 
 def test_an_unverified_caller_cannot_opt_in(call: Call, agent: ToolContext, maria: Patient) -> None:

@@ -48,6 +48,12 @@ LINES: dict[str, dict[str, str]] = {
         "es": "Ya no le enviaremos llamadas ni mensajes automáticos. "
         "Puede llamarnos cuando lo necesite.",
     },
+    "opt_out_to_staff": {
+        "en": "Understood. I've asked our staff to stop calls and texts to you; "
+        "they will confirm it with you. You can still call us whenever you need to.",
+        "es": "Entendido. Pedí a nuestro personal que deje de llamarle y de enviarle "
+        "mensajes; ellos se lo confirmarán. Puede llamarnos cuando lo necesite.",
+    },
     "opted_in": {
         "en": "You're subscribed to our texts again. Reply STOP at any time to stop them.",
         "es": "Volverá a recibir nuestros mensajes. "
@@ -137,11 +143,16 @@ def consent_turn(ctx: TurnContext, keyword: str) -> AgentTurn:
         granted=granted,
         recorded=bool(outcome.ok),
     )
-    # An opt-out is honoured for every record of the number even before verification;
-    # turning texts back on needs a verified patient, so say so rather than pretend.
+    # On a call or text an opt-out is honoured for every record of the number even
+    # before verification. A web chat's number is only typed, so there an unverified
+    # opt-out goes to staff. Turning texts back on needs a verified patient. Each reply
+    # says what happened rather than pretend.
     confirmation = "opted_out"
     if granted:
         confirmation = "opted_in" if outcome.ok else "opt_in_unverified"
+    elif not outcome.ok:
+        _ask_staff_to_stop_contact(ctx)
+        confirmation = "opt_out_to_staff"
     return AgentTurn(
         reply=line(confirmation, ctx.language),
         language="es" if ctx.language == "es" else "en",
@@ -149,6 +160,15 @@ def consent_turn(ctx: TurnContext, keyword: str) -> AgentTurn:
         actions=[] if granted else [Action(type="end", reason="opted_out")],
         outcome=None if granted else "refused",
         outcome_reason=None if granted else "opted_out",
+    )
+
+
+def _ask_staff_to_stop_contact(ctx: TurnContext) -> None:
+    ctx.call_tool(
+        "transfer_to_staff",
+        reason="opt-out request from an unverified caller",
+        urgency="routine",
+        summary=f"Caller asked not to be called or texted. Channel: {ctx.channel}.",
     )
 
 

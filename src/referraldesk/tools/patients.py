@@ -29,6 +29,9 @@ from referraldesk.tools.windows import WindowArg
 _NAME = "Given name(s) exactly as the caller says them, e.g. 'María José'."
 _SURNAMES = "One or two surnames in the caller's order, e.g. ['Pérez', 'Núñez']."
 _SOURCES = {"voice": "voice", "sms": "sms", "chat": "chat", "terminal": "chat"}
+# Channels whose caller number came from the carrier on a signed webhook. A web chat's
+# number is only what the visitor typed, so it cannot speak for that number's owner.
+_CARRIER_CHANNELS = frozenset({"sms", "voice"})
 
 
 class LookupPatientArgs(ToolArgs):
@@ -245,9 +248,9 @@ def get_patient_insurance(session: Session, ctx: ToolContext, args: InsuranceArg
 @tool(writes=True)
 def record_consent(session: Session, ctx: ToolContext, args: ConsentArgs) -> ConsentRecorded:
     """Record that the patient agrees to, or opts out of (granted false), call recording,
-    automated calls or text messages. An opt-out from calls or texts is honoured even
-    before verification, for every patient with the caller's number on file; anything
-    else needs a verified caller. Returns the consents now in force when verified."""
+    automated calls or text messages. On a call or text, an opt-out from calls or texts
+    is honoured even before verification, for every patient with the caller's number on
+    file; anything else (and any change from a web chat) needs a verified caller. Returns the consents now in force when verified."""
     kinds: list[str] = list(dict.fromkeys(args.kinds))
     source = "staff" if ctx.is_privileged else _SOURCES.get(ctx.channel, "chat")
     opt_out_phone = _unverified_opt_out_phone(ctx, args)
@@ -286,6 +289,7 @@ def _unverified_opt_out_phone(ctx: ToolContext, args: ConsentArgs) -> str | None
     # Stopping contact must never wait on an identity check; it reveals nothing either.
     applies = (
         ctx.is_agent
+        and ctx.channel in _CARRIER_CHANNELS
         and ctx.verified_patient_id is None
         and args.patient_id is None
         and not args.granted
