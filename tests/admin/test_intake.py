@@ -71,6 +71,10 @@ def test_a_faxed_referral_registers_the_patient_and_takes_the_referral_in(
         assert (referral.source, referral.specialty_key) == ("staff", "cardiology")
         assert (patient.full_name, patient.identity_confirmed) == ("Rosa Mendoza Ortiz", False)
         assert response.headers["location"] == f"/admin/referrals/{referral.id}?done=created"
+        # A referral typed from a fax allows what the same referral by HL7 would.
+        assert [(c.kind, c.granted, c.source) for c in patient.consents] == [
+            ("automated_calls", True, "referral")
+        ]
 
 
 def test_a_faxed_referral_for_a_patient_on_file_uses_that_patient(

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from tests.api.conftest import World, bearer
 
 from referraldesk.db.session import session_factory
-from referraldesk.models import Appointment, ToolCall
+from referraldesk.models import Appointment, Consent, ToolCall
 
 NEW_PATIENT = {
     "given_names": "Luis",
@@ -205,3 +205,10 @@ def test_referrals_come_in_as_json_and_coordinators_read_them(
     assert bad.status_code == 422
     assert [step["to"] for step in one.json()["history"]] == ["received", "accepted"]
     assert one.json()["appointment"] is None
+    # The same consent as from an HL7 or FHIR feed (the practice default: calls only).
+    given = db.scalars(
+        select(Consent).where(Consent.patient_id == _referral(world)["patient_id"])
+    ).all()
+    assert [(c.kind, c.granted, c.source) for c in given] == [
+        ("automated_calls", True, "referral")
+    ]

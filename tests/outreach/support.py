@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from tests.intake.support import SAMPLES
 from twilio.http import HttpClient
 from twilio.http.response import Response
@@ -21,7 +21,7 @@ from referraldesk.audit.trail import Actor
 from referraldesk.db.base import Base
 from referraldesk.db.session import make_engine, session_factory
 from referraldesk.intake.hl7.service import receive_hl7
-from referraldesk.models import OutboundMessage, Patient, Referral
+from referraldesk.models import OutboundMessage, Patient, Practice, Referral
 from referraldesk.outreach.calls import CallResult
 from referraldesk.outreach.sms import TwilioSms
 from referraldesk.patients.consents import record_consent
@@ -93,7 +93,17 @@ def refer(session: Any, patient: Patient, **changes: Any) -> Referral:
         "placer_id": f"VFM-{patient.id[:6]}",
     }
     data.update(changes)
+    _consent_only_from_the_patient(session)
     return create_referral(session, INTAKE, data, source="json")
+
+
+def _consent_only_from_the_patient(session: Any) -> None:
+    """Keep the patient's consents exactly those `register` recorded: these tests choose
+    them one by one (what a referral gives is tests/intake/test_referral_consent.py's)."""
+    practice = session.scalar(select(Practice))
+    outreach = {**practice.policy.get("outreach", {}), "consent_from_referral": "none"}
+    practice.policy = {**practice.policy, "outreach": outreach}
+    session.flush()
 
 
 def hl7_sample(name: str, *replacements: tuple[str, str]) -> str:

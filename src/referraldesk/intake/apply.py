@@ -35,7 +35,6 @@ from referraldesk.intake.patients import patient_for
 from referraldesk.intake.specialties import SpecialtyChoice, resolve_specialty
 from referraldesk.logging import get_logger
 from referraldesk.models import Referral
-from referraldesk.patients.referral_consent import consent_from_referral
 from referraldesk.referrals.lifecycle import CANCELLED, TERMINAL
 from referraldesk.referrals.referrers import find_referring_practice
 from referraldesk.referrals.schemas import ReferralIn
@@ -136,8 +135,6 @@ def _create(session: Session, actor: Actor, facts: ReferralFacts, *, source: str
     )
     result = intake_referral(session, actor, referral_in, source=source,
                              source_message_id=message_id)
-    if result.created:
-        consent_from_referral(session, actor, match.patient, result.referral.id)
     if result.created and (facts.window_start or facts.window_end):
         _keep_window(session, actor, result.referral, facts.window_start, facts.window_end)
     return Applied(result.referral, CREATED if result.created else DUPLICATE, match.created)

@@ -30,6 +30,7 @@ from referraldesk.models import (
     ReferringPractice,
 )
 from referraldesk.patients.plans import primary_plan
+from referraldesk.patients.referral_consent import consent_from_referral
 from referraldesk.referrals.appointments import (
     link_appointment,
     on_appointment_booked,
@@ -109,6 +110,9 @@ def intake_referral(
 ) -> IntakeResult:
     """Create, date and triage a referral, or return the duplicate already on file.
 
+    A new referral gives the patient the outreach consent the practice policy takes
+    from referrals (patients/referral_consent.py), kinds not on file only.
+
     Triage at the door: missing items (reason, phone, insurance, a required
     authorization) move it to needs_info listing them; a complete referral whose
     specialty an active in-network provider offers is accepted when the practice
@@ -146,6 +150,9 @@ def intake_referral(
     append_history(referral, None, RECEIVED, actor, received_reason, source_message_id)
     session.flush()
     trail.record(session, actor, "create", "referral", referral.id, patient_id=patient.id)
+    # Every way in (a feed, the JSON API, a form typed on the dashboard) gives the same
+    # consent, or outreach would treat the same referral differently by how it came.
+    consent_from_referral(session, actor, patient, referral.id)
     log.info("referral_received", referral_id=referral.id, source=source)
     if triage.to_status is not None:
         transition(
