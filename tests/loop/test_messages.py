@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 from tests.outreach.support import STAFF, book_first_slot, outbox, refer, register, segment
@@ -81,6 +81,7 @@ def test_a_no_show_sends_siu_s26_and_outreach_starts_again(
     frozen_now(NOW)
     referral = refer(session, register(session), placer_id="VFM-3")
     appointment = book_first_slot(session, referral)
+    frozen_now(appointment.start_at + timedelta(minutes=20))
 
     record_visit(session, STAFF, referral.id, kept=False)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
@@ -67,6 +68,60 @@ def test_a_visit_is_recorded_only_for_a_scheduled_referral(
         "is accepted; a visit can be recorded only for a scheduled referral"
         in refused.value.message
     )
+
+
+@pytest.mark.parametrize(
+    ("before_start", "kept", "allowed"),
+    [
+        (timedelta(days=6), True, False),
+        (timedelta(hours=2, minutes=1), True, False),
+        (timedelta(hours=2), True, True),  # checked in early
+        (timedelta(minutes=1), False, False),  # nobody misses a visit still to come
+        (timedelta(0), False, True),
+        (-timedelta(days=1), False, True),
+        (-timedelta(days=30), True, True),
+    ],
+)
+def test_a_visit_is_recorded_only_once_it_has_begun(
+    session: Session, frozen_now: Freeze, before_start: timedelta, kept: bool, allowed: bool
+) -> None:
+    frozen_now(NOW)
+    referral = refer(session, register(session))
+    appointment = book_first_slot(session, referral)
+    frozen_now(appointment.start_at - before_start)
+
+    if allowed:
+        record_visit(session, STAFF, referral.id, kept=kept)
+        assert referral.status == ("visit_kept" if kept else "contacting")
+    else:
+        with pytest.raises(IllegalTransition) as refused:
+            record_visit(session, STAFF, referral.id, kept=kept)
+        assert "has not begun" in refused.value.message
+        assert (referral.status, appointment.status) == ("scheduled", "booked")
+
+
+def test_a_schedule_file_marking_a_future_visit_is_refused_by_line(
+    session: Session, frozen_now: Freeze
+) -> None:
+    frozen_now(NOW)
+    soon = refer(session, register(session), placer_id="S")
+    later = refer(session, register(session, given="Rosa", phone="+15595550144"), placer_id="L")
+    book_first_slot(session, soon)
+    frozen_now("2026-07-22T17:00:00+00:00")
+    booked_later = book_first_slot(session, later)
+    frozen_now(NOW)
+    local = booked_later.start_at.astimezone(ZoneInfo(booked_later.timezone))
+
+    with pytest.raises(InvalidArgument) as bad:
+        import_visits_csv(
+            session, STAFF, f"referral_id,status\n{soon.id},kept\n{later.id},no_show\n"
+        )
+
+    assert bad.value.message == (
+        f"the schedule file has problems: line 3: the visit at {local:%Y-%m-%d %H:%M} "
+        f"({booked_later.timezone}) has not begun, so it cannot be missed yet"
+    )
+    assert (soon.status, later.status) == ("scheduled", "scheduled")
 
 
 def test_a_consult_note_closes_only_a_kept_visit(session: Session, frozen_now: Freeze) -> None:

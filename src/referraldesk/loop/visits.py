@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
+from referraldesk.clock import now
 from referraldesk.errors import IllegalTransition, InvalidArgument, NotFound
 from referraldesk.logging import get_logger
 from referraldesk.models import Appointment, Referral
@@ -39,6 +42,8 @@ _KEPT_WORDS = {
     "missed": False,
 }
 CSV_COLUMNS = ("appointment_id", "referral_id", "status")
+# A patient checked in this long before the booked time may be recorded as seen.
+EARLY_CHECK_IN = timedelta(hours=2)
 
 
 @dataclass
@@ -50,8 +55,14 @@ class VisitImport:
     unchanged: list[int] = field(default_factory=list)
 
 
-def record_visit(session: Session, actor: Actor, referral_id: str, kept: bool) -> Referral:
-    """Record whether the patient came to the referral's booked visit."""
+def record_visit(
+    session: Session, actor: Actor, referral_id: str, kept: bool, *, from_calendar: bool = False
+) -> Referral:
+    """Record whether the patient came to the referral's booked visit.
+
+    Staff and schedule files may record a visit only once it has begun (a patient may
+    check in a little early); `from_calendar` is for the practice's own calendar, which
+    saw the patient arrive or not and is taken at its word."""
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise NotFound(f"no referral with id {referral_id!r}", field="referral_id")
@@ -64,6 +75,10 @@ def record_visit(session: Session, actor: Actor, referral_id: str, kept: bool) -
     appointment = (
         session.get(Appointment, referral.appointment_id) if referral.appointment_id else None
     )
+    if appointment is not None and not from_calendar:
+        problem = visit_still_to_come(appointment, kept)
+        if problem:
+            raise IllegalTransition(f"referral {referral_id!r}: {problem}", field="kept")
     if appointment is not None:
         appointment.status = FULFILLED if kept else MISSED
         session.flush()
@@ -92,6 +107,24 @@ def record_visit(session: Session, actor: Actor, referral_id: str, kept: bool) -
     return referral
 
 
+def visit_still_to_come(appointment: Appointment, kept: bool) -> str | None:
+    """Why the visit cannot be recorded yet, or None when it can."""
+    at = now()
+    start = appointment.start_at
+    if kept and start > at + EARLY_CHECK_IN:
+        return (
+            f"the visit at {_local(appointment)} has not begun; record it once the patient arrives"
+        )
+    if not kept and start > at:
+        return f"the visit at {_local(appointment)} has not begun, so it cannot be missed yet"
+    return None
+
+
+def _local(appointment: Appointment) -> str:
+    local = appointment.start_at.astimezone(ZoneInfo(appointment.timezone))
+    return f"{local:%Y-%m-%d %H:%M} ({appointment.timezone})"
+
+
 def sync_visits(session: Session, actor: Actor) -> VisitImport:
     """Move every scheduled referral whose appointment is fulfilled or a no-show (nightly)."""
     rows = session.execute(
@@ -103,7 +136,7 @@ def sync_visits(session: Session, actor: Actor) -> VisitImport:
     done = VisitImport()
     for referral_id, status in rows:
         kept = status == FULFILLED
-        record_visit(session, actor, referral_id, kept)
+        record_visit(session, actor, referral_id, kept, from_calendar=True)
         (done.kept if kept else done.missed).append(referral_id)
     log.info("visits_synced", kept=len(done.kept), missed=len(done.missed))
     return done
@@ -146,8 +179,19 @@ def _read_rows(session: Session, text: str) -> tuple[list[tuple[int, Referral, b
         if referral is None:
             problems.append(f"line {line}: no referral matches this appointment_id / referral_id")
         if kept is not None and referral is not None:
-            rows.append((line, referral, kept))
+            problem = _too_early(session, referral, kept)
+            if problem:
+                problems.append(f"line {line}: {problem}")
+            else:
+                rows.append((line, referral, kept))
     return rows, problems
+
+
+def _too_early(session: Session, referral: Referral, kept: bool) -> str | None:
+    if referral.status != SCHEDULED or not referral.appointment_id:
+        return None
+    appointment = session.get(Appointment, referral.appointment_id)
+    return visit_still_to_come(appointment, kept) if appointment is not None else None
 
 
 def _referral_for(session: Session, row: dict[str, str]) -> Referral | None:

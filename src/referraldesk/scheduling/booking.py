@@ -127,7 +127,9 @@ def cancel(session: Session, actor: Actor, appointment_id: str, reason: str) -> 
     session.flush()
     on_appointment_cancelled(session, actor, appointment)
     queue_schedule_event(session, appointment, schedule_feed.CANCELLED)
-    audit_appointment(session, actor, "cancel", appointment, appointment.conversation_id, reason=reason)
+    audit_appointment(
+        session, actor, "cancel", appointment, appointment.conversation_id, reason=reason
+    )
     log.info(
         "appointment_cancelled", appointment_id=appointment.id, provider_id=appointment.provider_id
     )
@@ -169,8 +171,12 @@ def reschedule(
         session.flush()
     on_appointment_rescheduled(session, actor, old, new)
     queue_schedule_event(session, new, schedule_feed.MOVED)
-    audit_appointment(session, actor, "cancel", old, request.conversation_id, reason=f"moved to {new.id}")
-    audit_appointment(session, actor, "reschedule", new, request.conversation_id, reason=f"from {old.id}")
+    audit_appointment(
+        session, actor, "cancel", old, request.conversation_id, reason=f"moved to {new.id}"
+    )
+    audit_appointment(
+        session, actor, "reschedule", new, request.conversation_id, reason=f"from {old.id}"
+    )
     log.info(
         "appointment_rescheduled",
         appointment_id=new.id,

@@ -250,7 +250,8 @@ def record_consent(session: Session, ctx: ToolContext, args: ConsentArgs) -> Con
     """Record that the patient agrees to, or opts out of (granted false), call recording,
     automated calls or text messages. On a call or text, an opt-out from calls or texts
     is honoured even before verification, for every patient with the caller's number on
-    file; anything else (and any change from a web chat) needs a verified caller. Returns the consents now in force when verified."""
+    file; anything else (and any change from a web chat) needs a verified caller.
+    Returns the consents now in force when verified."""
     kinds: list[str] = list(dict.fromkeys(args.kinds))
     source = "staff" if ctx.is_privileged else _SOURCES.get(ctx.channel, "chat")
     opt_out_phone = _unverified_opt_out_phone(ctx, args)

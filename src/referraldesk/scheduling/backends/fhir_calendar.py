@@ -267,7 +267,9 @@ class FhirCalendar:
         if appointment.external_id:
             self._cancel_remote(appointment.external_id, reason)
         on_appointment_cancelled(session, actor, appointment)
-        audit_appointment(session, actor, "cancel", appointment, appointment.conversation_id, reason=reason)
+        audit_appointment(
+            session, actor, "cancel", appointment, appointment.conversation_id, reason=reason
+        )
         log.info("appointment_cancelled", appointment_id=appointment.id, calendar="fhir")
         return appointment
 
@@ -308,8 +310,12 @@ class FhirCalendar:
             new.rescheduled_from_id = old.id
             session.flush()
         on_appointment_rescheduled(session, actor, old, new)
-        audit_appointment(session, actor, "cancel", old, request.conversation_id, reason=f"moved to {new.id}")
-        audit_appointment(session, actor, "reschedule", new, request.conversation_id, reason=f"from {old.id}")
+        audit_appointment(
+            session, actor, "cancel", old, request.conversation_id, reason=f"moved to {new.id}"
+        )
+        audit_appointment(
+            session, actor, "reschedule", new, request.conversation_id, reason=f"from {old.id}"
+        )
         log.info(
             "appointment_rescheduled",
             appointment_id=new.id,
@@ -661,4 +667,3 @@ def _follow_up(
         telehealth=old.telehealth and provider.telehealth,
         notes=old.notes,
     )
-

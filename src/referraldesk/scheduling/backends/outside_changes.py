@@ -53,7 +53,7 @@ def apply_visit(
         and referral.appointment_id == appointment.id
     ):
         # The loop's own path: the referral moves and the referrer hears (SIU^S26).
-        record_visit(session, actor, referral.id, kept)
+        record_visit(session, actor, referral.id, kept, from_calendar=True)
     else:
         appointment.status = FULFILLED if kept else MISSED
         session.flush()
