@@ -27,6 +27,8 @@ class Dialogue:
     brain: GuidedBrain = field(default_factory=GuidedBrain)
     state: dict[str, Any] = field(default_factory=dict)
     turns: list[AgentTurn] = field(default_factory=list)
+    # What the caller heard of the last reply when they spoke over it (see `cut_off`).
+    heard_of_last: str | None = None
 
     @property
     def now(self) -> datetime:
@@ -46,6 +48,7 @@ class Dialogue:
             call_tool=self.practice.call,
             verified_patient_id=self.practice.verified,
             turn_number=len(self.turns),
+            extra={"last_reply_heard": self.heard_of_last},
         )
 
     def _keep(self, ctx: TurnContext, turn: AgentTurn) -> AgentTurn:
@@ -61,7 +64,14 @@ class Dialogue:
         if not self.turns:
             self.start()
         ctx = self._context()
+        self.heard_of_last = None
         return self._keep(ctx, self.brain.respond(ctx, text))
+
+    def cut_off(self, after: str) -> None:
+        """The caller speaks over the last reply once it has said up to `after`."""
+        reply = self.last.reply
+        assert after in reply, f"{after!r} is not in the last reply"
+        self.heard_of_last = reply[: reply.index(after) + len(after)]
 
     @property
     def last(self) -> AgentTurn:

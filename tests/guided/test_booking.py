@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import datetime
 
+import pytest
 from tests.guided.fake_practice import FakePractice
 from tests.guided.harness import Dialogue
 
@@ -67,6 +68,43 @@ def test_it_offers_three_slots_on_voice_and_reads_them(dialogue: Callable[..., D
     assert len(offer.options) == 3
     assert "Thursday March 5 at 5:00 PM with Dr. Luis Ortiz" in offer.reply
     assert all(datetime.fromisoformat(o.start or "").hour >= 17 for o in offer.options)
+
+
+def test_a_caller_who_cut_the_offer_short_can_pick_only_what_they_heard(
+    dialogue: Callable[..., Dialogue],
+) -> None:
+    talk = _verified_english_referral(dialogue, channel="voice")
+    offer = talk.say("anything after 5 in the evening")
+    first, second = offer.options[0], offer.options[1]
+    talk.cut_off(after="Wednesday March 4 at 5:00 PM with Dr. Luis Ortiz")
+
+    again = talk.say("the second one")
+
+    # Never heard, so not booked: the times are read out again, all of them.
+    assert again.awaiting == "slot_choice"
+    assert again.reply == offer.reply
+    assert [o.id for o in again.options] == [o.id for o in offer.options]
+    confirm = talk.say("the second one")
+    assert confirm.awaiting == "confirm"
+    assert talk.state["chosen"]["id"] == second.id
+    assert first.id != second.id
+
+
+@pytest.mark.parametrize(
+    "answer", ["yes", "the first one", "yes please, that one", "Wednesday at 5"]
+)
+def test_a_caller_who_heard_one_time_and_took_it_gets_that_time(
+    dialogue: Callable[..., Dialogue], answer: str
+) -> None:
+    talk = _verified_english_referral(dialogue, channel="voice")
+    offer = talk.say("anything after 5 in the evening")
+    talk.cut_off(after="Wednesday March 4 at 5:00 PM with Dr. Luis Ortiz")
+
+    confirm = talk.say(answer)
+
+    assert confirm.awaiting == "confirm"
+    assert confirm.reply.startswith("Wednesday March 4 at 5:00 PM with Dr. Luis Ortiz")
+    assert talk.state["chosen"]["id"] == offer.options[0].id
 
 
 def test_it_spreads_an_offer_over_several_days(dialogue: Callable[..., Dialogue]) -> None:

@@ -131,6 +131,8 @@ class Caller:
     state: dict[str, Any] = field(default_factory=dict)
     verified_patient_id: str | None = None
     turns: list[AgentTurn] = field(default_factory=list)
+    # What the caller heard of the last reply when they spoke over it (voice).
+    heard_of_last: str | None = None
 
     def start(self) -> AgentTurn:
         return self._play(lambda ctx: self.brain.start(ctx))
@@ -152,7 +154,9 @@ class Caller:
             call_tool=self.call_tool,
             verified_patient_id=self.verified_patient_id,
             turn_number=len(self.turns) + 1,
+            extra={"last_reply_heard": self.heard_of_last},
         )
+        self.heard_of_last = None
         turn: AgentTurn = act(ctx)
         self.state = json.loads(json.dumps(ctx.state))
         self.language = turn.language

@@ -181,6 +181,29 @@ def test_it_feeds_tool_results_back_and_keeps_the_history_between_turns(
     assert last_request.messages[-1] == {"role": "user", "content": "orthopedics"}
 
 
+def test_the_model_is_told_how_much_of_a_reply_the_caller_spoke_over(
+    fake_llm: FakeLLMServer, caller: Caller
+) -> None:
+    fake_llm.script(
+        reply("I have Tuesday at 7:30, Wednesday at 6:00 and Friday at 5:00.", "slot_choice"),
+        reply("Tuesday at 7:30 it is?", "confirm"),
+        reply("Good.", "none"),
+    )
+    caller.channel = "voice"
+    caller.start()
+    caller.heard_of_last = "I have Tuesday at 7:30,"
+
+    caller.says("the second one")
+    caller.says("yes")
+
+    assert fake_llm.requests[1].messages[-1] == {
+        "role": "user",
+        "content": '[The caller spoke over your last reply; they heard only: '
+        '"I have Tuesday at 7:30,"]\nthe second one',
+    }
+    assert fake_llm.requests[2].messages[-1] == {"role": "user", "content": "yes"}
+
+
 def test_a_patient_tool_before_verification_is_refused_and_the_model_is_told(
     fake_llm: FakeLLMServer, caller: Caller, desk: FakeFrontDesk
 ) -> None:

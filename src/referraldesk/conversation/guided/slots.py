@@ -165,10 +165,9 @@ def present(
     reply.fresh = True
     reply.options = [_option(slot, lang) for slot in slots]
     if step.ctx.channel == "voice":
-        spoken = [say("offer.spoken_item", lang, **describe(slot, lang)) for slot in slots]
         if intro != "offer.intro":
             reply.say(intro, **intro_params)
-        reply.ask("slot_choice", "offer.voice", slots=join_words(spoken, lang))
+        read_aloud(step, slots)
         return
     listed = "\n".join(
         say("offer.item", lang, n=n, label=option.label)
@@ -177,6 +176,48 @@ def present(
     reply.say(intro, **intro_params)
     reply.parts.append(listed)
     reply.ask("slot_choice", "offer.ask")
+
+
+def read_aloud(step: Step, slots: list[dict[str, Any]]) -> None:
+    """Say the offer on a call and ask which one: "I have Tuesday at 7:30 with ..."."""
+    spoken = [_spoken_item(slot, step.lang) for slot in slots]
+    step.reply.options = options_of(slots, step.lang)
+    step.reply.ask("slot_choice", "offer.voice", slots=join_words(spoken, step.lang))
+
+
+def heard_of_offer(step: Step) -> list[dict[str, Any]]:
+    """The offered slots the caller heard in full.
+
+    All of them, unless the caller spoke over the offer on a call: then only those
+    read out before they cut in, so "the second one" cannot book a time never heard.
+    """
+    cut_off_at = step.ctx.extra.get("last_reply_heard")
+    offered = step.frame.offered
+    if cut_off_at is None or step.ctx.channel != "voice":
+        return offered
+    heard = _comparable(cut_off_at)
+    return [slot for slot in offered if _comparable(_spoken_item(slot, step.lang)) in heard]
+
+
+def offer_was_cut_off(step: Step) -> bool:
+    return len(heard_of_offer(step)) < len(step.frame.offered)
+
+
+def named_unheard(step: Step) -> bool:
+    """Whether the caller named an offered slot they spoke over before hearing it."""
+    if step.heard is None or not offer_was_cut_off(step):
+        return False
+    labels = [option.label for option in options_of(step.frame.offered, step.lang)]
+    return choose_among(step, step.frame.offered, labels) is not None
+
+
+def _spoken_item(slot: dict[str, Any], lang: str) -> str:
+    return say("offer.spoken_item", lang, **describe(slot, lang))
+
+
+def _comparable(text: str) -> str:
+    # Speech engines report what was said with their own spacing and punctuation.
+    return " ".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
 
 
 def options_of(offered: list[dict[str, Any]], lang: str) -> list[Option]:
@@ -206,11 +247,13 @@ def describe(slot: dict[str, Any], lang: str) -> dict[str, str]:
 
 def pick(step: Step) -> dict[str, Any] | None:
     """Return the offered slot the caller named ("the first", "Tuesday at 7:30"), or None."""
-    frame, heard = step.frame, step.heard
-    if heard is None or not frame.offered:
+    if step.heard is None:
         return None
-    labels = [option.label for option in options_of(frame.offered, step.lang)]
-    return choose_among(step, frame.offered, labels)
+    offered = heard_of_offer(step)
+    if not offered:
+        return None
+    labels = [option.label for option in options_of(offered, step.lang)]
+    return choose_among(step, offered, labels)
 
 
 def choose_among(

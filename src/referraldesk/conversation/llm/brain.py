@@ -100,7 +100,7 @@ class LLMBrain:
         # The turn works on copies: a turn that falls back leaves the memory as it was.
         messages = list(memory["messages"])
         if text is not None:
-            messages.append({"role": "user", "content": text})
+            messages.append({"role": "user", "content": _with_what_was_heard(ctx, text)})
         return TurnLoop(
             ctx=ctx,
             tools=[*self._schemas(), REPLY_TOOL],
@@ -162,3 +162,12 @@ def _reason(exc: Exception) -> str:
 
 def _elapsed_ms(monotonic: Callable[[], float], started: float) -> float:
     return round((monotonic() - started) * 1000, 1)
+
+
+def _with_what_was_heard(ctx: TurnContext, text: str) -> str:
+    """The caller's words, after a note of how much of the last reply they heard when
+    they spoke over it: the model must not take "the second one" of a list never heard."""
+    heard = ctx.extra.get("last_reply_heard")
+    if heard is None:
+        return text
+    return f'[The caller spoke over your last reply; they heard only: "{heard}"]\n{text}'

@@ -111,6 +111,10 @@ def on_choice(step: Step) -> bool:
     if chosen is not None:
         confirm(step, chosen)
         return True
+    if slots.named_unheard(step):
+        # "The second one" of times they spoke over before hearing: read them out again.
+        slots.read_aloud(step, frame.offered)
+        return True
     if heard.has_time_facts and not heard.soonest:
         take_time_preference(step)
         offer(step)
@@ -119,8 +123,15 @@ def on_choice(step: Step) -> bool:
         frame.clear_time_preference()
         step.reply.ask("time_preference", "ask.time_preference.other")
         return True
-    if heard.intent == "dont_know" or heard.soonest or (heard.yes and len(frame.offered) == 1):
+    heard_offer = slots.heard_of_offer(step)
+    if heard.intent == "dont_know" or heard.soonest:
         confirm(step, frame.offered[0])
+        return True
+    if heard.yes and len(heard_offer) == 1:
+        confirm(step, heard_offer[0])
+        return True
+    if slots.offer_was_cut_off(step):
+        slots.read_aloud(step, frame.offered)
         return True
     step.reply.ask("slot_choice", "slot.choose_again")
     step.reply.options = slots.options_of(frame.offered, step.lang)
