@@ -247,5 +247,7 @@ def test_a_watched_folder_takes_files_in_and_sorts_them(tmp_path: Path) -> None:
 
     assert not watcher.is_alive()
     assert handled == ["early.pdf", "late.pdf"]
-    assert (tmp_path / "done" / "early.pdf").read_bytes() == PDF
-    assert (tmp_path / "failed" / "late.pdf").exists()
+    # The queue keeps the taken file encrypted: no plain copy stays behind on disk.
+    assert not (tmp_path / "early.pdf").exists()
+    assert not (tmp_path / "done").exists()
+    assert (tmp_path / "failed" / "late.pdf").read_bytes() == b"not a pdf"

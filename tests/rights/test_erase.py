@@ -58,6 +58,8 @@ def test_the_history_holds_the_patients_values_before_erasure(
     assert any(hit.startswith("Turn.text") for hit in found)
     assert any(hit.startswith("OutboundMessage.payload") for hit in found)
     assert any(hit.startswith("Coverage.member_id") for hit in found)
+    for kept_from_a_fax in ("body", "document", "extracted", "reply"):
+        assert any(hit.startswith(f"IntakeMessage.{kept_from_a_fax}") for hit in found)
 
 
 def test_it_leaves_none_of_the_patients_values_in_any_table(

@@ -14,7 +14,7 @@ from tests.outreach.support import INTAKE, FakeTwilio, refer, twilio
 
 from referraldesk import clock
 from referraldesk.conversation import runtime
-from referraldesk.models import Patient, Practice
+from referraldesk.models import IntakeMessage, Patient, Practice
 from referraldesk.outreach.service import run_outreach
 from referraldesk.patients.consents import record_consent
 from referraldesk.patients.service import register_patient
@@ -71,6 +71,7 @@ def build_history(session: Session) -> History:
                      "XGM000111222")
     referral = refer(session, patient)
     refer(session, other, reason="knee pain after a fall")
+    session.add(_faxed_copy(referral.id))
     session.commit()
 
     clock.set_now(datetime.fromisoformat("2026-03-08T04:30:00+00:00"), frozen=True)
@@ -81,3 +82,16 @@ def build_history(session: Session) -> History:
     runtime.end_conversation(session, conversation.id)
     session.commit()
     return History(patient.id, other.id, referral.id, conversation.id)
+
+
+def _faxed_copy(referral_id: str) -> IntakeMessage:
+    """The same referral as a faxed PDF read for review: the file, its reading, our answer."""
+    return IntakeMessage(
+        channel="pdf", content_type="application/pdf", status="needs_review",
+        referral_id=referral_id, sender="fax",
+        body="Patient: María Elena López García  DOB 04/03/1985  rash on both forearms",
+        document=b"%PDF-1.4 Patient Lopez Garcia DOB 1985-04-03 phone 5595550143 %%EOF",
+        extracted={"given_names": {"value": "María Elena", "confidence": 0.9},
+                   "dob": {"value": "1985-04-03", "confidence": 0.8}},
+        reply="refused: dob 1985-04-03 does not match the patient on file",
+    )

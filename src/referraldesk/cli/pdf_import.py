@@ -2,7 +2,7 @@
 
 Each file is kept with its own transaction, so one bad file never undoes
 another; it is read (OCR included) after that commit, with no transaction open
-while OCR runs, and the watched folder moves each file once it is read. The
+while OCR runs, and the watched folder puts each file away once it is read. The
 file's name is printed here but never stored: fax names carry patients' names.
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referraldesk.clock import now
@@ -45,7 +45,8 @@ class IntakeMessage(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     error: Mapped[str | None] = mapped_column(EncryptedString())
     # What we answered the sender (the HL7 ACK, the FHIR OperationOutcome, the row report).
-    reply: Mapped[str | None] = mapped_column(Text)
+    # Encrypted too: an answer that refuses a message names the fields it could not take.
+    reply: Mapped[str | None] = mapped_column(EncryptedString())
     referral_id: Mapped[str | None] = mapped_column(ForeignKey("referrals.id"), index=True)
     # Who sent it: "VFM_EHR|VALLEY FAMILY MEDICINE", a token name; never a file name
     # (a fax's file name often carries the patient's name or date of birth).

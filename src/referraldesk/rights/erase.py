@@ -204,6 +204,9 @@ def _intake_messages(session: Session, found: prints.Footprint) -> int:
         message.reply = None
         message.error = None
         message.control_id = None
+        # A PDF door keeps the faxed file and what was read from it: both are the patient's.
+        message.document = None
+        message.extracted = None
     return len(messages)
 
 

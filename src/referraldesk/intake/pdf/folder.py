@@ -1,9 +1,11 @@
 """A watched folder for PDF referrals: what a fax server or a scanner drops there is taken in.
 
-Each file is taken in on its own (its own transaction, through `take_in`) and then
-moved: to `done/` when it is in the intake queue for review, to `failed/` when it
-could not be kept or read, so the folder itself shows what still needs a person.
-Files already there when the watch starts are taken in first.
+Each file is taken in on its own (its own transaction, through `take_in`). A file
+now in the intake queue for review is deleted from the folder: the queue keeps it
+encrypted, and a plain copy on disk would outlive both the encryption and a patient's
+erasure. A file that could not be kept or read moves to `failed/`, so the folder
+itself shows what still needs a person. Files already there when the watch starts
+are taken in first.
 """
 
 from __future__ import annotations
@@ -32,8 +34,16 @@ def pending_files(directory: Path) -> list[Path]:
     return sorted(files, key=lambda path: (path.stat().st_mtime, path.name))
 
 
+def put_away(path: Path, outcome: str) -> Path | None:
+    """Delete a file the queue now keeps (DONE); move any other into failed/."""
+    if outcome == DONE:
+        path.unlink()
+        return None
+    return move_to(path, FAILED)
+
+
 def move_to(path: Path, outcome: str) -> Path:
-    """Move a handled file into done/ or failed/ beside it, never over another file."""
+    """Move a handled file into the `outcome` folder beside it, never over another file."""
     folder = path.parent / outcome
     folder.mkdir(exist_ok=True)
     target = folder / path.name
@@ -48,7 +58,7 @@ def watch(directory: Path, take_in: Callable[[Path], str], stop: threading.Event
           settle_seconds: float = SETTLE_SECONDS) -> None:
     """Take in every PDF that appears in `directory` until `stop` is set.
 
-    `take_in(path)` returns DONE or FAILED; the file is moved accordingly.
+    `take_in(path)` returns DONE or FAILED; the file is put away accordingly.
     """
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
@@ -90,7 +100,7 @@ def _handle(path: Path, directory: Path, take_in: Callable[[Path], str],
     except Exception as exc:  # one bad file must not stop the watch
         log.error("pdf_folder_error", error=type(exc).__name__)
         outcome = FAILED
-    move_to(path, outcome)
+    put_away(path, outcome)
 
 
 def _settled(path: Path, stop: threading.Event, settle_seconds: float) -> bool:
