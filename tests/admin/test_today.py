@@ -21,6 +21,7 @@ from referraldesk.models import (
     ReferralTransition,
     StaffTask,
 )
+from referraldesk.settings import reset_settings_cache
 
 
 def test_it_shows_what_waits_for_a_person_with_a_done_button(
@@ -49,6 +50,38 @@ def test_it_lists_referrals_due_for_outreach_most_pressing_first(signed_in: Sign
     keys = [row.referral.target_date for row in rows]
     assert keys == sorted(keys)
     assert all(row.next_step for row in rows)
+
+
+OUTREACH_OFF = "Automated calls and texts are off: Twilio is not set up"
+
+
+def test_without_twilio_today_says_outreach_is_off_and_to_call_by_hand(
+    signed_in: SignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REFERRALDESK_TWILIO_ACCOUNT_SID", raising=False)
+    reset_settings_cache()
+
+    page = signed_in("coordinator").get("/admin/today")
+
+    assert page.context["outreach"]["total"] > 0
+    assert OUTREACH_OFF in page.text
+    assert "call these patients by hand" in page.text
+
+
+def test_with_twilio_set_up_today_raises_no_alarm(
+    signed_in: SignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFERRALDESK_TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("REFERRALDESK_TWILIO_AUTH_TOKEN", "test-token")
+    reset_settings_cache()
+    try:
+        page = signed_in("coordinator").get("/admin/today")
+    finally:
+        monkeypatch.undo()
+        reset_settings_cache()
+
+    assert page.context["outreach"]["total"] > 0
+    assert OUTREACH_OFF not in page.text
 
 
 def test_marking_a_task_done_takes_it_off_the_list_and_is_audited(

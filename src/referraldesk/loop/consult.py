@@ -45,8 +45,10 @@ def attach_consult_note(
     # A new list: SQLAlchemy does not see changes made inside a JSON value.
     referral.attachments = [*(referral.attachments or []), attachment]
     session.flush()
+    # Closed now: the visit and its note are done. Whether the referrer has it yet is
+    # the outbox's to show (a failed delivery waits there for staff).
     transition(
-        session, actor, referral, CLOSED, reason="consult note attached and sent to the referrer"
+        session, actor, referral, CLOSED, reason="consult note attached and queued to the referrer"
     )
     trail.record(
         session, actor, "create", "consult_note", referral.id, patient_id=referral.patient_id

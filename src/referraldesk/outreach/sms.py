@@ -81,10 +81,23 @@ class NoCredentials:
         return SmsResult("skipped", NO_CREDENTIALS)
 
 
-def sms_sender(http_client: HttpClient | None = None) -> SmsSender:
-    """The configured sender: Twilio when both credentials are set, else `NoCredentials`."""
+def twilio_credentials() -> tuple[str, str] | None:
+    """The account SID and auth token when both are set, else None."""
     settings = get_settings()
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
     if not settings.twilio_account_sid or not token:
+        return None
+    return settings.twilio_account_sid, token
+
+
+def twilio_configured() -> bool:
+    """Whether outreach can reach anyone at all."""
+    return twilio_credentials() is not None
+
+
+def sms_sender(http_client: HttpClient | None = None) -> SmsSender:
+    """The configured sender: Twilio when both credentials are set, else `NoCredentials`."""
+    credentials = twilio_credentials()
+    if credentials is None:
         return NoCredentials()
-    return TwilioSms(settings.twilio_account_sid, token, http_client=http_client)
+    return TwilioSms(*credentials, http_client=http_client)

@@ -17,6 +17,7 @@ from referraldesk.audit import trail
 from referraldesk.clock import now
 from referraldesk.errors import Conflict, InvalidArgument, NotFound
 from referraldesk.models import Conversation, StaffTask
+from referraldesk.outreach.sms import twilio_configured
 from referraldesk.voice.callbacks import call_now
 
 router = APIRouter()
@@ -101,6 +102,7 @@ def today_page(request: Request, session: DbSession, viewer: Viewing,
         "pages": {key: _pages(key, found["total"], len(found["rows"]), current)
                   for key, found in lists.items()},
         "flash": NOTICES.get(done or ""),
+        "outreach_off": not twilio_configured(),
     }
     trail.record_shown(session, viewer.actor, "worklist", _patients_shown(context),
                        reason="today page")
