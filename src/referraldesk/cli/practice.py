@@ -40,6 +40,14 @@ TodayOption = Annotated[
         "default: today on the practice clock.",
     ),
 ]
+ReplaceOption = Annotated[
+    bool,
+    typer.Option(
+        "--replace",
+        help="With --demo: load the demo even when the database already holds a practice, "
+        "overwriting what staff changed since (providers, hours, policy ...).",
+    ),
+]
 OutputOption = Annotated[
     Path | None,
     typer.Option(
@@ -49,23 +57,39 @@ OutputOption = Annotated[
 
 
 @practice_app.command("load")
-def load(file: FileArgument = None, demo: DemoOption = False, today: TodayOption = None) -> None:
+def load(
+    file: FileArgument = None,
+    demo: DemoOption = False,
+    today: TodayOption = None,
+    replace: ReplaceOption = False,
+) -> None:
     """Check a practice file and apply it; loading the same file twice changes nothing.
 
     Every mistake is printed as `FILE: path: reason`; when there is any, nothing is
-    applied and the command exits with status 1.
+    applied and the command exits with status 1. With --demo, a database that already
+    holds a practice is left as it is unless --replace is given.
     """
-    from referraldesk.practice.loader import load_demo, load_file
+    from referraldesk.practice.loader import load_demo, load_file, practice_on_file
     from referraldesk.practice.problems import ConfigError
 
     if demo == (file is not None):
         raise typer.BadParameter("give either a practice FILE or --demo, not both or neither")
     if today is not None and not demo:
         raise typer.BadParameter("--today only applies with --demo", param_hint="--today")
+    if replace and not demo:
+        raise typer.BadParameter("--replace only applies with --demo", param_hint="--replace")
     day = _parse_day(today)
     if file is not None:
         _check_first(file)
     with cli_session() as session:
+        # `make run` loads the demo on every start: staff's changes on the dashboard
+        # since the first start must survive it.
+        if demo and not replace and (name := practice_on_file(session)) is not None:
+            typer.echo(
+                f"the database already holds the practice {name!r}; kept as it is "
+                "(use --replace to load the demo over it)"
+            )
+            return
         try:
             report = load_demo(session, day) if demo else load_file(session, file or Path())
         except ConfigError as exc:

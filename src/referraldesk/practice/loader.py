@@ -13,12 +13,14 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referraldesk.audit import trail
 from referraldesk.audit.trail import SYSTEM, Actor
 from referraldesk.clock import now
 from referraldesk.logging import get_logger
+from referraldesk.models import Practice
 from referraldesk.practice.apply import apply_config
 from referraldesk.practice.demo.seed import seed_demo
 from referraldesk.practice.problems import ConfigError
@@ -30,7 +32,15 @@ log = get_logger(__name__)
 
 DEMO_SOURCE = "demo/practice.yaml"
 
-__all__ = ["ConfigError", "LoadReport", "demo_config", "load_config", "load_demo", "load_file"]
+__all__ = [
+    "ConfigError",
+    "LoadReport",
+    "demo_config",
+    "load_config",
+    "load_demo",
+    "load_file",
+    "practice_on_file",
+]
 
 
 def load_file(session: Session, path: Path | str, *, actor: Actor = SYSTEM) -> LoadReport:
@@ -103,3 +113,8 @@ def load_demo(session: Session, today: date | None = None, *, actor: Actor = SYS
     report.count_totals(session)
     log.info("demo_practice_loaded", today=day.isoformat(), **dict(created))
     return report
+
+
+def practice_on_file(session: Session) -> str | None:
+    """The name of the practice the database already holds, or None before any load."""
+    return session.scalar(select(Practice.name).order_by(Practice.id).limit(1))
