@@ -13,6 +13,8 @@ from referraldesk.models import ROLES
 INTEGRATION = {"integration", "admin"}
 COORDINATOR = {"coordinator", "admin"}
 FRONT_DESK = {"staff", "coordinator", "integration", "admin"}
+# Counts and rates without patient data: the auditor reads them too.
+AGGREGATES = {"staff", "coordinator", "auditor", "admin"}
 ROUTES: list[tuple[str, str, set[str]]] = [
     ("GET", "/api/tools", {"staff", "coordinator", "integration", "auditor", "admin"}),
     ("POST", "/api/tools/get_services", {"staff", "coordinator", "integration", "admin"}),
@@ -24,6 +26,8 @@ ROUTES: list[tuple[str, str, set[str]]] = [
     ("POST", "/api/referrals", INTEGRATION),
     ("GET", "/api/referrals", COORDINATOR),
     ("GET", "/api/referrals/unknown", COORDINATOR),
+    ("GET", "/api/metrics/conversations", AGGREGATES),
+    ("GET", "/api/metrics/referrals", AGGREGATES),
 ]
 
 

@@ -26,6 +26,7 @@ median 8.0. Inside the target: r1 r2 r8 of r1 r2 r3 r8 r11 = 3 of 5.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -44,6 +45,7 @@ from referraldesk.cli import app as cli_app
 from referraldesk.cli import common
 from referraldesk.models import (
     Appointment,
+    Patient,
     Provider,
     Referral,
     ReferralTransition,
@@ -290,10 +292,21 @@ def test_an_empty_range_has_no_rates(session: Session) -> None:
     assert empty["median_days_to_schedule"] is None
 
 
-def test_the_route_serves_the_same_figures_to_a_coordinator_only(
+def test_the_figures_name_no_patient_or_referral(session: Session, figures: dict[str, Any]) -> None:
+    # What lets the auditor read them (api/access.py AGGREGATES).
+    text = json.dumps(figures, ensure_ascii=False)
+    ids = [*session.scalars(select(Patient.id)), *session.scalars(select(Referral.id))]
+
+    assert len(ids) == 16
+    assert [value for value in ids if value in text] == []
+    assert [word for word in ("Ana", "Reyes", "María", "Luis", "1985-04-03") if word in text] == []
+
+
+def test_the_route_serves_the_same_figures_to_a_coordinator_and_an_auditor_only(
     engine: Engine, session: Session, figures: dict[str, Any]
 ) -> None:
     _, coordinator = tokens.create_token(session, name="coord", role="coordinator")
+    _, auditor = tokens.create_token(session, name="audit", role="auditor")
     _, integration = tokens.create_token(session, name="ehr", role="integration")
     session.commit()
 
@@ -301,6 +314,10 @@ def test_the_route_serves_the_same_figures_to_a_coordinator_only(
         ok = client.get(
             "/api/metrics/referrals?from=2026-03-01&to=2026-03-31",
             headers={"authorization": f"Bearer {coordinator}"},
+        )
+        audited = client.get(
+            "/api/metrics/referrals?from=2026-03-01&to=2026-03-31",
+            headers={"authorization": f"Bearer {auditor}"},
         )
         refused = client.get(
             "/api/metrics/referrals", headers={"authorization": f"Bearer {integration}"}
@@ -312,6 +329,8 @@ def test_the_route_serves_the_same_figures_to_a_coordinator_only(
 
     assert ok.status_code == 200
     assert ok.json() == figures
+    assert audited.status_code == 200
+    assert audited.json() == figures
     assert refused.status_code == 403
     assert backwards.status_code == 422
     assert backwards.json()["error"]["field"] == "from"

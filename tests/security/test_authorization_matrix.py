@@ -244,6 +244,12 @@ def test_the_auditor_reads_the_trail_but_not_transcripts() -> None:
     assert "auditor" not in ROUTES["GET /api/conversations/{conversation_id}"].roles
 
 
+def test_the_auditor_reads_the_metrics_as_on_the_numbers_page() -> None:
+    assert "auditor" in ROUTES["GET /admin/numbers"].roles
+    assert "auditor" in ROUTES["GET /api/metrics/conversations"].roles
+    assert "auditor" in ROUTES["GET /api/metrics/referrals"].roles
+
+
 def test_patient_data_has_the_same_roles_on_every_door() -> None:
     doors = ["POST /api/tools/{name}", "GET /api/patients/{patient_id}/appointments",
              "POST /api/patients", "POST /api/appointments"]

@@ -33,14 +33,14 @@ Door = Literal["public", "twilio", "secret_url", "token", "dashboard"]
 FRONT_DESK = ("staff", "coordinator", "integration")
 # Referral intake from other systems (HL7, FHIR, native JSON).
 INTEGRATION = ("integration",)
-# Work the referral queue, the outbox and the funnel.
+# Work the referral queue and the outbox.
 COORDINATION = ("coordinator",)
 # PDF and fax referrals: sent by systems, or uploaded by a coordinator.
 PDF_INTAKE = ("integration", "coordinator")
 # Read transcripts. Not the auditor: the audit trail says who saw what without
 # showing what the patient said (HIPAA minimum necessary).
 TRANSCRIPTS = ("staff", "coordinator")
-# Counts and rates only, no patient data.
+# Counts and rates only, no patient data (the conversation and referral metrics).
 AGGREGATES = ("staff", "coordinator", "auditor")
 # The tool catalog's descriptions (no patient data).
 CATALOG = (*FRONT_DESK, "auditor")
@@ -134,7 +134,7 @@ ROUTES: dict[str, Access] = {
     "GET /api/referrals/{referral_id}/status-letter.pdf": token(*COORDINATION),
     "GET /api/outbox": token(*COORDINATION),
     "POST /api/outbox/{message_id}/sent": token(*COORDINATION),
-    "GET /api/metrics/referrals": token(*COORDINATION),
+    "GET /api/metrics/referrals": token(*AGGREGATES),
     "GET /api/outreach/worklist": token(*COORDINATION),
     "GET /api/outreach/nudges": token(*COORDINATION),
     "GET /api/outreach/nudges/{practice_id}/digest.pdf": token(*COORDINATION),

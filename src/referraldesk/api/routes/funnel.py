@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referraldesk.api import access
 from referraldesk.api.deps import DbSession, require_roles
 from referraldesk.audit import trail
 from referraldesk.audit.trail import Actor
@@ -22,13 +23,14 @@ router = APIRouter(tags=["metrics"])
 DEFAULT_ZONE = "America/Los_Angeles"
 DEFAULT_DAYS = 30
 
-Coordinator = Annotated[Actor, Depends(require_roles("coordinator"))]
+# Counts, rates and medians, no patient named: aggregates, as the Numbers page shows them.
+Reader = Annotated[Actor, Depends(require_roles(*access.AGGREGATES))]
 
 
 @router.get("/api/metrics/referrals")
 def get_referral_metrics(
     session: DbSession,
-    actor: Coordinator,
+    actor: Reader,
     date_from: Annotated[date | None, Query(alias="from", description="first local day")] = None,
     date_to: Annotated[
         date | None, Query(alias="to", description="last local day, inclusive")
