@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,15 @@ PG_ADMIN_URL = os.environ.get(
 def _reset_clock() -> Iterator[None]:
     yield
     clock.get_clock().reset()
+
+
+@pytest.fixture(autouse=True)
+def _keep_logging_as_it_was() -> Iterator[None]:
+    # A CLI command run in a test configures logging (a level, a stream) for the whole
+    # process; the tests after it, in whatever order, must log as before.
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture(autouse=True, scope="session")
