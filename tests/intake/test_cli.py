@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.intake.support import NOW, SAMPLES
 from typer.testing import CliRunner
 
 from referraldesk.cli import app, common
-from referraldesk.models import IntakeMessage, Referral
+from referraldesk.models import IntakeMessage, Referral, ReferringPractice
+
+PEDS = "fhir_bundle_peds_referral.json"
 
 runner = CliRunner()
 
@@ -51,10 +56,56 @@ def test_import_csv_prints_the_row_report(db: Session) -> None:
 
 
 def test_import_fhir_takes_the_bundle(db: Session) -> None:
-    result = runner.invoke(app, ["import", "fhir", "--now", NOW,
-                                 str(SAMPLES / "fhir_bundle_peds_referral.json")])
+    result = runner.invoke(app, ["import", "fhir", "--now", NOW, "--practice", "Tulare Pediatrics",
+                                 str(SAMPLES / PEDS)])
 
     assert result.exit_code == 0, result.output
     first = report_lines(result.stdout)[0]
     assert first.startswith("fhir_bundle_peds_referral.json: 201 referral ")
     assert db.scalar(select(Referral.specialty_key)) == "pediatrics"
+    assert db.scalar(select(ReferringPractice.name)) == "Tulare Pediatrics"
+
+
+def test_import_fhir_never_takes_the_file_name_for_the_practice(db: Session) -> None:
+    # The sample names no Organization: without --practice there is no referrer.
+    result = runner.invoke(app, ["import", "fhir", "--now", NOW, str(SAMPLES / PEDS)])
+
+    assert result.exit_code == 1
+    line = report_lines(result.stdout)[0]
+    assert line.startswith("fhir_bundle_peds_referral.json: 422 ")
+    assert "requester: no referring practice" in line
+    assert db.scalar(select(func.count()).select_from(Referral)) == 0
+    assert db.scalars(select(ReferringPractice.name)).all() == []
+    message = db.scalars(select(IntakeMessage)).one()
+    assert (message.status, message.sender) == ("failed", None)
+
+
+def test_import_fhir_a_renamed_copy_is_the_same_referral(db: Session, tmp_path: Path) -> None:
+    copy = tmp_path / "bundle.json"
+    copy.write_bytes((SAMPLES / PEDS).read_bytes())
+
+    for path in (SAMPLES / PEDS, copy):
+        result = runner.invoke(app, ["import", "fhir", "--now", NOW,
+                                     "--practice", "Tulare Pediatrics", str(path)])
+        assert result.exit_code == 0, result.output
+
+    assert report_lines(result.stdout)[0].startswith("bundle.json: 200 duplicate: referral ")
+    assert db.scalar(select(func.count()).select_from(Referral)) == 1
+    assert db.scalars(select(IntakeMessage.sender)).all() == ["Tulare Pediatrics"] * 2
+
+
+def test_import_fhir_the_bundle_organization_wins_over_practice(
+    db: Session, tmp_path: Path
+) -> None:
+    bundle = json.loads((SAMPLES / PEDS).read_text(encoding="utf-8"))
+    bundle["entry"].append({"fullUrl": "urn:uuid:6f1e2c7a-0009-4c1b-9a11-0a0000000009",
+                            "resource": {"resourceType": "Organization",
+                                         "name": "Kaweah Kids Clinic"}})
+    file = tmp_path / "bundle.json"
+    file.write_text(json.dumps(bundle), encoding="utf-8")
+
+    result = runner.invoke(app, ["import", "fhir", "--now", NOW,
+                                 "--practice", "Tulare Pediatrics", str(file)])
+
+    assert result.exit_code == 0, result.output
+    assert db.scalars(select(ReferringPractice.name)).all() == ["Kaweah Kids Clinic"]

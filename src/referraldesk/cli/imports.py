@@ -46,11 +46,18 @@ def import_hl7(files: Files, now: NowOption = None) -> None:
 
 
 @import_app.command("fhir")
-def import_fhir(files: Files, now: NowOption = None) -> None:
+def import_fhir(
+    files: Files,
+    practice: Annotated[str | None, typer.Option(
+        "--practice", metavar="NAME", help="The referring practice, for files whose request "
+        "names no Organization; one that does keeps its own.")] = None,
+    now: NowOption = None,
+) -> None:
     """FHIR R4 JSON files: a ServiceRequest or a transaction Bundle each.
 
-    A Bundle of patients (no ServiceRequest) adds a line per patient:
-    "Patient <id> created" or "Patient <id> matched".
+    The referring practice is the request's Organization, else --practice; a file with
+    neither is refused. A Bundle of patients (no ServiceRequest) adds a line per
+    patient: "Patient <id> created" or "Patient <id> matched".
     """
     from referraldesk.intake.fhir.service import receive_fhir
     from referraldesk.intake.hl7.framing import decode
@@ -60,8 +67,10 @@ def import_fhir(files: Files, now: NowOption = None) -> None:
     failed = 0
     with cli_session() as session:
         for path in files:
+            # Never the file's name: "bundle.json" is no practice, and a renamed copy
+            # would pass its placer ids off as another sender's.
             outcome = receive_fhir(session, cli_actor(*IMPORT_ACTOR), decode(path.read_bytes()),
-                                   sender=path.name)
+                                   sender=practice)
             failed += not outcome.applied
             lines.append(f"{path.name}: {outcome.http_status} {outcome.summary} "
                          f"(intake message {outcome.message.id})")

@@ -47,22 +47,29 @@ _PA_NEEDED = ("auth-needed", "satisfied", "performpa")
 _OUR_PATIENT = re.compile(r"^Patient/([0-9a-f]{32})$")
 
 
-def referral_facts(request: FhirRequest, fallback_practice: str) -> ReferralFacts:
-    """Map the request; `fallback_practice` names the sender when no Organization does."""
+def referral_facts(request: FhirRequest, fallback_practice: str | None) -> ReferralFacts:
+    """Map the request; `fallback_practice` names the sender when no Organization does.
+
+    With neither, the request is refused: a placeholder practice would gather every
+    such sender's referrals, and their placer ids would pass for one another's.
+    """
     sr = request.service_request
     problems: list[Problem] = []
     action = _action(request)
     requester = request.resolve(sr.get("requester"))
-    facts = ReferralFacts(
-        action=action, placer_id=_placer_id(sr),
-        referring_practice=_practice(request, requester) or fallback_practice,
-    )
+    practice = _practice(request, requester) or fallback_practice
+    if not practice:
+        problems.append(Problem(f"{request.path}.requester", "no referring practice: name it "
+                                "in an Organization (the requester, or its PractitionerRole's "
+                                "organization)", MISSING))
+    facts = ReferralFacts(action=action, placer_id=_placer_id(sr),
+                          referring_practice=practice or "")
     _read_requester(request, requester, sr.get("requester") or {}, facts)
     if action == CANCEL:
         facts.change_reason = _notes(sr)[0] if _notes(sr) else "ServiceRequest revoked"
-        return facts
-    facts.patient = _patient(request, problems)
-    _read_clinical(request, facts)
+    else:
+        facts.patient = _patient(request, problems)
+        _read_clinical(request, facts)
     if problems:
         raise IntakeProblems(problems)
     return facts

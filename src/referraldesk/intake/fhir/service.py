@@ -39,7 +39,6 @@ from referraldesk.logging import get_logger
 from referraldesk.models.intake import IntakeMessage
 
 CONTENT_TYPE = "application/fhir+json"
-UNKNOWN_SENDER = "FHIR sender"
 
 log = get_logger(__name__)
 
@@ -48,7 +47,8 @@ def receive_fhir(session: Session, actor: Actor, body: str, *, sender: str | Non
     """Keep a posted ServiceRequest or Bundle in the queue, apply it, return the answer.
 
     `sender` names the referring practice when the request holds no Organization
-    (the integration token's name, or the file name of an import).
+    (the integration token's name, or the practice an import is told); without
+    either the request is refused and waits in the queue.
     """
     message = record(session, actor, "fhir", body, CONTENT_TYPE, sender=sender)
     return process_fhir(session, actor, message)
@@ -101,7 +101,7 @@ def _process_patients(session: Session, actor: Actor, message: IntakeMessage,
 
 
 def _apply(session: Session, actor: Actor, message: IntakeMessage) -> Applied:
-    facts = referral_facts(read_request(message.body), message.sender or UNKNOWN_SENDER)
+    facts = referral_facts(read_request(message.body), message.sender)
     return apply_facts(session, actor, facts, source="fhir", message_id=message.id)
 
 
