@@ -354,3 +354,28 @@ def test_the_report_command_prints_the_funnel(
         "leakage: out_of_network 1, patient_declined 1, unreachable 1, window_expired 1"
         in result.output
     )
+
+
+def test_the_report_prints_a_median_of_zero_days_and_a_dash_for_none(
+    session: Session, frozen_now: Freeze, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(common, "configure_logging", lambda *_, **__: None)
+    frozen_now("2026-04-20T17:00:00+00:00")
+    r8 = build_fixture(session)["r8"]
+    # r8 (received 9 March, the only referral that day) is now booked two hours in.
+    scheduled = next(t for t in r8.history if t.to_status == "scheduled")
+    scheduled.at = r8.received_at + timedelta(hours=2)
+    session.commit()
+
+    booked_same_day = CliRunner().invoke(
+        cli_app, ["referrals", "report", "--from", "2026-03-09", "--to", "2026-03-09"]
+    )
+    none_booked = CliRunner().invoke(  # r4 alone, never booked
+        cli_app, ["referrals", "report", "--from", "2026-03-05", "--to", "2026-03-05"]
+    )
+
+    assert booked_same_day.exit_code == 0, booked_same_day.output
+    assert "median days to schedule: 0.0\n" in booked_same_day.output
+    assert "median days to visit:    6.0\n" in booked_same_day.output
+    assert "median days to schedule: -\n" in none_booked.output
+    assert "median days to visit:    -\n" in none_booked.output

@@ -142,8 +142,8 @@ def _report_text(figures: dict[str, Any]) -> str:
         f"  kept       {counts['kept']}  ({_pct(rates['kept'])} of scheduled)",
         f"  closed     {counts['closed']}  ({_pct(rates['closed'])} of kept)",
         f"  lost       {counts['lost']}",
-        f"median days to schedule: {figures['median_days_to_schedule'] or '-'}",
-        f"median days to visit:    {figures['median_days_to_visit'] or '-'}",
+        f"median days to schedule: {_median_days(figures['median_days_to_schedule'])}",
+        f"median days to visit:    {_median_days(figures['median_days_to_visit'])}",
         f"inside the timely-access target: {_pct(figures['timely_access']['share'])}",
     ]
     if figures["leakage"]:
@@ -160,6 +160,11 @@ def _report_text(figures: dict[str, Any]) -> str:
             for row in figures[key]
         )
     return "\n".join(lines)
+
+
+def _median_days(median: float | None) -> str:
+    # 0.0 is a real median (booked the day the referral came): only None is unknown.
+    return "-" if median is None else str(median)
 
 
 def _pct(rate: float | None) -> str:
