@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
+import re
 
 import typer
 from pydantic import ValidationError
@@ -25,7 +27,33 @@ def _register_all() -> None:
             register(app)
 
 
+# A paragraph with a line like "1. ..." or "- ..." is a list: its lines stay.
+_LIST_LINE = re.compile(r"^(\d+\.|-) ")
+
+
+def _reflow(text: str) -> str:
+    """Each paragraph on one line. Rich prints a help text's line breaks as they are, so a
+    docstring wrapped at 100 columns would break twice on an 80-column terminal; Rich
+    wraps one-line paragraphs to the terminal itself."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        paragraph if any(_LIST_LINE.match(line) for line in paragraph.splitlines())
+        else " ".join(line.strip() for line in paragraph.splitlines())
+        for paragraph in paragraphs
+    )
+
+
+def _reflow_help(group: typer.Typer) -> None:
+    for command in group.registered_commands:
+        command.help = _reflow(command.help or inspect.getdoc(command.callback) or "")
+        if command.epilog:
+            command.epilog = _reflow(command.epilog)
+    for subgroup in group.registered_groups:
+        _reflow_help(subgroup.typer_instance)
+
+
 _register_all()
+_reflow_help(app)
 
 
 def main() -> None:

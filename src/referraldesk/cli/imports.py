@@ -20,8 +20,9 @@ IMPORT_ACTOR = ("system:import", "system")
 import_app = typer.Typer(help="Take referrals in from HL7 v2, FHIR R4, CSV or PDF files.",
                          no_args_is_help=True)
 
-Files = Annotated[list[Path], typer.Argument(metavar="FILE", exists=True, dir_okay=False,
-                                             readable=True)]
+Files = Annotated[list[Path], typer.Argument(
+    metavar="FILE", exists=True, dir_okay=False, readable=True,
+    help="One or more files; each gets its own report line.")]
 NowOption = Annotated[str | None, typer.Option("--now", help="Start the clock at this instant.")]
 
 
@@ -93,8 +94,10 @@ def _patient_lines(reply: str) -> list[str]:
 
 @import_app.command("csv")
 def import_csv_file(
-    file: Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False,
-                                         readable=True)],
+    file: Annotated[Path, typer.Argument(
+        metavar="FILE", exists=True, dir_okay=False, readable=True,
+        help="A header line naming the columns (placer_id, referring_practice, patient_given, "
+        "patient_dob, ...), then a referral a row.")],
     now: NowOption = None,
 ) -> None:
     """A CSV of referrals; prints a line per row and the totals."""
@@ -112,8 +115,9 @@ def import_csv_file(
 
 @import_app.command("pdf")
 def import_pdf(
-    files: Annotated[list[Path] | None, typer.Argument(metavar="FILE", exists=True,
-                                                       dir_okay=False, readable=True)] = None,
+    files: Annotated[list[Path] | None, typer.Argument(
+        metavar="FILE", exists=True, dir_okay=False, readable=True,
+        help="PDF files (scans too); leave out with --watch.")] = None,
     watch: Annotated[Path | None, typer.Option(
         "--watch", exists=True, file_okay=False, help="Take in every PDF dropped in this "
         "folder until stopped; each moves to DIR/done or DIR/failed.")] = None,

@@ -28,7 +28,7 @@ intake_app = typer.Typer(help="The intake queue: list messages; replay a failed 
 def list_command(
     status: Annotated[str | None, typer.Option(help="needs_review, failed, applied, ...")] = None,
     channel: Annotated[str | None, typer.Option(help="pdf, csv, fhir, hl7_http, ...")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many messages.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
 ) -> None:
     """Intake messages, newest first: id, channel, status, sender and what is wrong."""

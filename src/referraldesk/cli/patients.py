@@ -68,9 +68,12 @@ def list_patients(
 
 @patients_app.command("consent")
 def consent(
-    patient_id: str = typer.Argument(..., help="The patient's record id (`patients list`)."),
+    patient_id: str = typer.Argument(
+        ..., metavar="PATIENT_ID", help="The patient's record id (`patients list`)."
+    ),
     kind: str = typer.Argument(
-        ..., help="automated_calls, texts, recording or non_care_use."
+        ..., metavar="KIND",
+        help="What the patient agreed to: automated_calls, texts, recording or non_care_use.",
     ),
     granted: bool = typer.Option(
         ..., "--given/--withdrawn", help="Whether the patient gave or withdrew it."
