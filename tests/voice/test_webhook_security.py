@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -135,6 +136,37 @@ def test_a_replayed_answer_plays_its_turn_once_and_repeats_the_reply(
     replayed = call.post(action, fields)
 
     assert replayed.text == first.text
+    with session_factory(engine)() as session:
+        caller_turns = session.scalars(select(Turn).where(Turn.speaker == "caller")).all()
+    assert len(caller_turns) == 1
+
+
+@pytest.mark.parametrize("webhook", ["answer", "incoming call"])
+def test_a_webhook_replayed_after_the_call_is_over_is_refused(
+    phone: Phone, engine: Engine, open_desk: datetime, frozen_now: Callable[..., datetime],
+    webhook: str,
+) -> None:
+    call = phone(caller=DANIEL_PHONE)
+    call.dial()
+    action = call.pending_action()
+    fields = {"SpeechResult": "I need an appointment", "Confidence": "0.9"}
+    first = call.post(action, fields)
+    call.hang_up()
+    url = action if webhook == "answer" else "https://clinic.example.org/twilio/voice?transport=turn"
+    sent = fields if webhook == "answer" else {}
+
+    frozen_now(open_desk + timedelta(seconds=50))
+    retried = call.post(url, sent)
+    frozen_now(open_desk + timedelta(minutes=5))
+    with pytest.raises(httpx2.HTTPStatusError) as refused:
+        call.post(url, sent)
+    replayed = refused.value.response
+
+    assert retried.status_code == 200  # Twilio's own retry, seconds after the hang-up
+    assert replayed.status_code == 403
+    assert "this call is over" in replayed.text
+    assert "appointment" not in replayed.text
+    assert first.status_code == 200
     with session_factory(engine)() as session:
         caller_turns = session.scalars(select(Turn).where(Turn.speaker == "caller")).all()
     assert len(caller_turns) == 1

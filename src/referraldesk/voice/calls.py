@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from referraldesk.clock import now
 from referraldesk.conversation import runtime, store
 from referraldesk.conversation.turn import Action, AgentTurn
-from referraldesk.errors import InvalidArgument, NotFound
+from referraldesk.errors import Forbidden, InvalidArgument, NotFound
 from referraldesk.logging import get_logger
 from referraldesk.models import Conversation, Practice, Turn
 from referraldesk.patients.phones import normalize_phone
@@ -41,6 +41,8 @@ from referraldesk.voice.twiml import Aside
 log = get_logger(__name__)
 
 CHANNEL = "voice"
+# How long after a call ends its answer webhooks are still taken as Twilio's retries.
+REPLAY_GRACE = timedelta(minutes=1)
 ENDING_ACTIONS = frozenset({"end", "transfer", "emergency"})
 # The engine's greeting ends with a note in the other language, in parentheses.
 _OTHER_LANGUAGE_NOTE = re.compile(r"\s*\(([^()]+)\)\s*$")
@@ -107,6 +109,29 @@ def require_call(session: Session, call_sid: str) -> Conversation:
     return conversation
 
 
+def live_call(session: Session, call_sid: str) -> Conversation:
+    """The call an answer webhook is for, refused once that call is well over."""
+    conversation = require_call(session, call_sid)
+    refuse_replay_after_the_call(conversation)
+    return conversation
+
+
+def refuse_replay_after_the_call(conversation: Conversation) -> None:
+    """Refuse a call webhook that arrives once its call has been over for a while.
+
+    During a call a repeated webhook is Twilio retrying and gets the stored answer
+    (nothing plays twice). Twilio gives up on a webhook after 15 seconds, so one that
+    comes a minute after the call ended is a replay of a captured request, and the
+    stored answer may hold what the verified caller was told.
+    """
+    ended = conversation.ended_at
+    if conversation.status == "ended" and ended is not None and now() - ended > REPLAY_GRACE:
+        log.warning("call_webhook_replayed", conversation_id=conversation.id)
+        raise Forbidden(
+            "this call is over; a webhook for it is a replay and is refused", field="CallSid"
+        )
+
+
 def open_call(
     session: Session,
     *,
@@ -119,6 +144,7 @@ def open_call(
     """Answer a call with the agent's greeting; a repeated webhook gets the same greeting."""
     existing = find_call(session, call_sid)
     if existing is not None:
+        refuse_replay_after_the_call(existing)
         return greeting(session, existing)
     conversation, _ = runtime.start_conversation(
         session,

@@ -38,7 +38,7 @@ def play(played: VoiceTurn, *, quiet: int = 0, spoken: str | None = None) -> str
 
 def on_answer(session: Session, fields: Fields, n: str, q: str | None) -> str:
     """POST /twilio/voice/turn: play the caller's answer (or silence) to agent turn `n`."""
-    conversation = calls.require_call(session, first(fields, "CallSid"))
+    conversation = calls.live_call(session, first(fields, "CallSid"))
     answering, quiet = _counter(n, "n"), _counter(q or "0", "q")
     said = Said(
         speech=first(fields, "SpeechResult"),
