@@ -107,6 +107,23 @@ def test_it_lists_free_slots_of_a_schedule_inside_the_range_earliest_first(
     assert starts[0] >= "2026-04-15T07:00:00Z" and starts[-1] < "2026-04-17T07:00:00Z"
 
 
+def test_a_search_cut_at_count_gives_no_total_and_a_whole_one_gives_the_true_total(
+    ehr_client: TestClient,
+) -> None:
+    schedule = _free_slot(ehr_client)["schedule"]["reference"]
+    one_day = {"schedule": schedule, "start": ["ge2026-04-15", "lt2026-04-16"]}
+
+    whole = ehr_client.get("/fhir/Slot", params={**one_day, "_count": "500"}).json()
+    cut = ehr_client.get("/fhir/Slot", params={**one_day, "_count": "2"}).json()
+
+    # Bundle.total counts every match, not the page: a page cut short cannot know it.
+    assert whole["total"] == len(whole["entry"]) > 2
+    assert "total" not in cut
+    assert [e["resource"]["id"] for e in cut["entry"]] == [
+        e["resource"]["id"] for e in whole["entry"][:2]
+    ]
+
+
 def test_it_books_a_slot_once_and_answers_a_retry_with_the_same_appointment(
     ehr_client: TestClient, ehr: Ehr
 ) -> None:

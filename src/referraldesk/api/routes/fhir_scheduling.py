@@ -121,10 +121,12 @@ def search_schedules(
 @router.get("/Slot")
 def search_slots(request: Request, actor: Integration, session: DbSession) -> JSONResponse:
     """Slots by schedule, schedule.actor, start (ge/gt/le/lt), status, specialty, _count."""
-    return _answer(
-        session,
-        lambda: views.search_bundle(serving.search_slots(session, _slot_search(session, request))),
-    )
+
+    def run() -> dict[str, Any]:
+        search = _slot_search(session, request)
+        return views.search_bundle(serving.search_slots(session, search), limit=search.count)
+
+    return _answer(session, run)
 
 
 @router.get("/Slot/{slot_id}")
@@ -137,12 +139,12 @@ async def find(request: Request, actor: Integration, session: DbSession) -> JSON
     """Open times as proposed Appointments; Parameters: start, end, specialty,
     practitioner, location, _count (or the same as query parameters)."""
     body = await request.body()
-    return _answer(
-        session,
-        lambda: views.search_bundle(
-            serving.proposals(session, _find_search(session, request, body))
-        ),
-    )
+
+    def run() -> dict[str, Any]:
+        search = _find_search(session, request, body)
+        return views.search_bundle(serving.proposals(session, search), limit=search.count)
+
+    return _answer(session, run)
 
 
 @router.post("/Appointment/$book")
@@ -207,7 +209,9 @@ def search_appointments(
                 patient_id=row.patient_id,
                 reason="FHIR Appointment search",
             )
-        return views.search_bundle([views.appointment_view(row) for row in found])
+        return views.search_bundle(
+            [views.appointment_view(row) for row in found], limit=serving.APPOINTMENT_SEARCH_LIMIT
+        )
 
     return _answer(session, run)
 

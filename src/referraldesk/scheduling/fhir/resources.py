@@ -256,13 +256,19 @@ def _status(appointment: Appointment) -> str:
     )
 
 
-def search_bundle(resources: list[Resource]) -> Resource:
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(resources),
-        "entry": [{"resource": resource, "search": {"mode": "match"}} for resource in resources],
-    }
+def search_bundle(resources: list[Resource], *, limit: int | None = None) -> Resource:
+    """A searchset of `resources`; a search cut at `limit` leaves out `total`.
+
+    `total` is the number of all matches (FHIR R4 Bundle.total): a full page may
+    have more behind it, so it is given only when the search returned everything.
+    """
+    bundle: Resource = {"resourceType": "Bundle", "type": "searchset"}
+    if limit is None or len(resources) < limit:
+        bundle["total"] = len(resources)
+    bundle["entry"] = [
+        {"resource": resource, "search": {"mode": "match"}} for resource in resources
+    ]
+    return bundle
 
 
 def outcome(code: str, text: str, *, error_code: str | None = None) -> Resource:

@@ -31,6 +31,8 @@ from referraldesk.scheduling.slots import Slot, SlotQuery, find_slots
 Resource = dict[str, Any]
 # The channel of appointments the HL7 SIU feed books (intake.siu_apply.CHANNEL).
 SIU_CHANNEL = "hl7_siu"
+# An Appointment search answers at most this many, earliest first.
+APPOINTMENT_SEARCH_LIMIT = 200
 
 
 def practice_zone(session: Session) -> ZoneInfo:
@@ -237,7 +239,9 @@ def search_appointments(
         stmt = stmt.where(Appointment.status == ("no_show" if status == "noshow" else status))
     if practitioner:
         stmt = stmt.where(Appointment.provider_id == practitioner.removeprefix("Practitioner/"))
-    return list(session.scalars(stmt.order_by(Appointment.start_at).limit(200)))
+    return list(
+        session.scalars(stmt.order_by(Appointment.start_at).limit(APPOINTMENT_SEARCH_LIMIT))
+    )
 
 
 def appointment_from(body: Resource) -> Resource:
