@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # The demo login `make run` creates; set your own with make run DEMO_ADMIN_PASSWORD=...
 DEMO_ADMIN_EMAIL ?= admin@example.org
 DEMO_ADMIN_PASSWORD ?= demo-admin-password
+# The port `make run` serves on: make run PORT=8123
+PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: run run-scale test install lint bench clean migration
@@ -23,8 +25,9 @@ run: install
 	$(BIN)/referraldesk practice load --demo
 	printf '%s\n' '$(DEMO_ADMIN_PASSWORD)' | $(BIN)/referraldesk user create --role admin \
 		--password-stdin --exist-ok $(DEMO_ADMIN_EMAIL)
-	@echo "dashboard: http://127.0.0.1:8000/admin  ($(DEMO_ADMIN_EMAIL) / $(DEMO_ADMIN_PASSWORD); change it)"
-	$(BIN)/referraldesk serve --host 127.0.0.1 --port 8000
+	@echo "dashboard: http://127.0.0.1:$(PORT)/admin  ($(DEMO_ADMIN_EMAIL) / the password it was created with, $(DEMO_ADMIN_PASSWORD) by default; change it)"
+	REFERRALDESK_PUBLIC_URL="$${REFERRALDESK_PUBLIC_URL:-http://127.0.0.1:$(PORT)}" \
+		$(BIN)/referraldesk serve --host 127.0.0.1 --port $(PORT)
 
 # The scale-out layout: PostgreSQL and Redis on 127.0.0.1, two web instances, two workers.
 run-scale: install

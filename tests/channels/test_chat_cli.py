@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
-import structlog
 from sqlalchemy import Engine, select
 from tests.conversation.factories import END, SLOT_OPTIONS, ScriptedBrain, reply_with, say
 from typer.testing import CliRunner
@@ -16,14 +13,6 @@ from referraldesk.db.session import session_factory
 from referraldesk.models import Conversation
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    # The commands point the logger at the runner's stderr, which closes after invoke.
-    saved = structlog.get_config()
-    yield
-    structlog.configure(**saved)
 
 
 def test_chat_plays_piped_lines_and_numbers_pick_options(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 
@@ -37,3 +39,14 @@ def test_it_serves_its_script_and_stylesheet_only(client: TestClient) -> None:
     assert "/api/conversations" in script.text
     assert style.status_code == 200 and "text/css" in style.headers["content-type"]
     assert other.status_code == 404
+
+
+def test_every_element_the_script_relabels_is_on_the_page(client: TestClient) -> None:
+    """chat.js redraws the page's words when the caller switches language mid-chat."""
+    script = client.get("/chat/static/chat.js").text
+    wanted = set(re.findall(r'getElementById\("([\w-]+)"\)', script))
+
+    for page in (client.get("/chat"), client.get("/chat?lang=es")):
+        present = set(re.findall(r'\sid="([\w-]+)"', page.text))
+        assert wanted - present == set()
+    assert {"heading", "intro", "message-label", "switch", "send"} <= wanted

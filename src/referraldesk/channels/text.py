@@ -16,9 +16,14 @@ def numbered_options(turn: AgentTurn) -> list[str]:
 
 
 def as_text(turn: AgentTurn, *, with_hint: bool = True) -> str:
-    """The reply, then the options as a numbered list (a number picks one)."""
+    """The reply, then the options as a numbered list (a number picks one).
+
+    A reply that already lists every option (the guided agent writes its own list on
+    text channels) is sent as it is: a text message pays for every character twice.
+    """
     lines = [turn.reply]
-    options = numbered_options(turn)
+    listed = all(option.label in turn.reply for option in turn.options)
+    options = [] if listed else numbered_options(turn)
     if options:
         lines.extend(options)
         if with_hint:

@@ -66,10 +66,28 @@
     conversationId = null;
   }
 
+  // The page's own words follow the conversation's language, as the agent's do.
+  function relabel() {
+    const other = lang === "es" ? "en" : "es";
+    const toggle = document.getElementById("switch");
+    document.documentElement.lang = lang;
+    document.getElementById("heading").textContent = text("heading");
+    document.getElementById("intro").textContent = text("intro");
+    document.getElementById("message-label").textContent = text("label");
+    optionsBox.setAttribute("aria-label", text("label"));
+    input.placeholder = text("placeholder");
+    send.textContent = text("send");
+    restart.textContent = text("restart");
+    toggle.textContent = text("switch");
+    toggle.href = "/chat?lang=" + other;
+    toggle.lang = other;
+    toggle.hreflang = other;
+  }
+
   function showTurn(turn) {
-    if (turn.language === "es" || turn.language === "en") {
+    if ((turn.language === "es" || turn.language === "en") && turn.language !== lang) {
       lang = turn.language;
-      document.documentElement.lang = lang;
+      relabel();
     }
     addMessage("agent", turn.reply);
     renderOptions(turn.options);
