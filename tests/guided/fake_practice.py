@@ -473,10 +473,10 @@ class FakePractice:
             ],
         )
 
-    def _record_consent(self, kind: str, granted: bool) -> Outcome:
+    def _record_consent(self, kinds: list[str], granted: bool) -> Outcome:
         if self.verified is None:
             return fail("not_verified")
-        return Outcome(ok=True, data={"kind": kind, "granted": granted})
+        return Outcome(ok=True, data={"kinds": kinds, "granted": granted})
 
 
 def _fits(slot: dict[str, Any], windows: list[dict[str, Any]] | None) -> bool:

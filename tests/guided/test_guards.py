@@ -2,8 +2,11 @@
 
 from collections.abc import Callable
 
-from tests.guided.fake_practice import FakePractice
+import pytest
+from tests.guided.fake_practice import FakePractice, fail
 from tests.guided.harness import Dialogue
+
+from referraldesk.tools.patients import ConsentArgs
 
 
 def test_it_sends_an_emergency_to_911_in_its_first_reply(dialogue: Callable[..., Dialogue]) -> None:
@@ -93,9 +96,44 @@ def test_it_records_an_opt_out_for_a_verified_patient(
 
     turn = talk.say("stop texting me")
 
-    assert practice.called("record_consent") == [{"kind": "texts", "granted": False}]
+    [recorded] = practice.called("record_consent")
+    assert recorded == {"kinds": ["texts"], "granted": False}
+    # The arguments the real tool takes: a wrong name fails there, not in the fake.
+    assert ConsentArgs.model_validate(recorded).kinds == ["texts"]
     assert turn.outcome == "refused"
     assert talk.action_types() == ["end"]
+
+
+def test_a_verified_caller_opts_out_of_automated_calls_on_the_phone(
+    dialogue: Callable[..., Dialogue], practice: FakePractice
+) -> None:
+    talk = dialogue(channel="voice")
+    talk.say("when is my appointment?")
+    talk.say("Angela Soto")
+    talk.say("July 4, 1988")
+
+    talk.say("stop calling me")
+
+    [recorded] = practice.called("record_consent")
+    assert ConsentArgs.model_validate(recorded).kinds == ["automated_calls"]
+
+
+def test_an_opt_out_that_could_not_be_recorded_goes_to_staff(
+    dialogue: Callable[..., Dialogue], practice: FakePractice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller is told "noted" only when it was."""
+    monkeypatch.setattr(practice, "_record_consent", lambda **_: fail("invalid_argument"))
+    talk = dialogue(channel="sms")
+    talk.say("when is my appointment?")
+    talk.say("Angela Soto")
+    talk.say("July 4, 1988")
+
+    turn = talk.say("stop texting me")
+
+    [task] = practice.called("transfer_to_staff")
+    assert task["reason"] == "opt-out request that could not be recorded"
+    assert "staff" in turn.reply
+    assert turn.outcome == "refused"
 
 
 def test_it_passes_an_unverified_opt_out_to_staff_without_transferring(

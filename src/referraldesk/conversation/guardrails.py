@@ -125,11 +125,14 @@ def consent_keyword(text: str, heard: Heard, channel: str) -> str | None:
     word = fold(text)
     if channel == "sms" and word in _START_WORDS:
         return "start"
-    if heard.intent != "opt_out":
-        return None
-    if word in _SMS_ONLY_STOP_WORDS and channel != "sms":
-        return None
-    return "stop"
+    return "stop" if asks_to_stop_contact(text, heard.intent, channel) else None
+
+
+def asks_to_stop_contact(text: str, intent: str | None, channel: str) -> bool:
+    """Whether a message read as `intent` asks us to stop calling and texting."""
+    if intent != "opt_out":
+        return False
+    return channel == "sms" or fold(text) not in _SMS_ONLY_STOP_WORDS
 
 
 def consent_turn(ctx: TurnContext, keyword: str) -> AgentTurn:

@@ -7,6 +7,7 @@ medical advice, are refused and the dialogue goes on where it was.
 
 from __future__ import annotations
 
+from referraldesk.conversation.guardrails import asks_to_stop_contact
 from referraldesk.conversation.guided.flows import callback, handoff, wrapup
 from referraldesk.conversation.guided.planner import reask
 from referraldesk.conversation.guided.step import Step
@@ -37,7 +38,7 @@ def handle(step: Step) -> bool:
     elif heard.injection:
         step.reply.say("refuse.injection")
         reask(step)
-    elif intent == "opt_out":
+    elif asks_to_stop_contact(heard.text, intent, step.ctx.channel):
         _opt_out(step)
     elif intent == "wrong_number":
         step.reply.say("wrong_number").end().conclude("answered", "wrong number")
@@ -63,14 +64,16 @@ def _emergency(step: Step) -> None:
 
 def _opt_out(step: Step) -> None:
     """Record the opt-out for a verified patient; otherwise leave it to staff."""
-    kind = "texts" if step.ctx.channel == "sms" else "calls"
-    if step.frame.verified:
-        step.call("record_consent", kind=kind, granted=False)
+    kind = "texts" if step.ctx.channel == "sms" else "automated_calls"
+    # The caller hears "noted" only when it was: a refused record goes to staff instead.
+    if step.frame.verified and step.call("record_consent", kinds=[kind], granted=False).ok:
         step.reply.say("opt_out.done")
     else:
         step.call(
             "transfer_to_staff",
-            reason="opt-out request from an unverified caller",
+            reason="opt-out request from an unverified caller"
+            if not step.frame.verified
+            else "opt-out request that could not be recorded",
             urgency="routine",
             summary=f"Caller asked not to be contacted ({kind}). Channel: {step.ctx.channel}.",
         )

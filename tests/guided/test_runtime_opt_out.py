@@ -1,0 +1,56 @@
+"""Through the runtime and the real catalog: what a verified patient's opt-out records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from referraldesk import clock
+from referraldesk.conversation import runtime
+from referraldesk.db.session import session_factory
+from referraldesk.models import Consent, Patient, ToolCall
+from referraldesk.practice.loader import load_demo
+
+NOW = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo(engine: Engine) -> Engine:
+    clock.set_now(NOW, frozen=True)
+    with session_factory(engine)() as session:
+        load_demo(session, NOW.date())
+        session.commit()
+    return engine
+
+
+def _verified_chat(session: Session, patient: Patient) -> str:
+    conversation, _ = runtime.start_conversation(session, "chat", language="en")
+    runtime.handle_message(session, conversation.id, "when is my appointment?")
+    runtime.handle_message(
+        session, conversation.id, f"{patient.given_names} {' '.join(patient.surnames)}"
+    )
+    verified = runtime.handle_message(session, conversation.id, patient.dob.isoformat())
+    assert verified.reply.startswith("Thank you, I found the record")
+    return conversation.id
+
+
+def test_a_bare_cancel_in_a_verified_chat_opts_nobody_out(demo: Engine) -> None:
+    """"cancel" is a carrier keyword on a text thread only; in a chat it is no opt-out,
+    and the patient is never told one was noted."""
+    with session_factory(demo)() as session:
+        patient = session.scalars(select(Patient).order_by(Patient.id)).first()
+        conversation_id = _verified_chat(session, patient)
+        consents_before = session.scalars(select(Consent.id)).all()
+
+        turn = runtime.handle_message(session, conversation_id, "cancel")
+        session.commit()
+        consent_calls = session.scalars(
+            select(ToolCall).where(ToolCall.name == "record_consent")
+        ).all()
+
+        assert "contact" not in turn.reply
+        assert consent_calls == []
+        assert session.scalars(select(Consent.id)).all() == consents_before
