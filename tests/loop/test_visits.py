@@ -148,3 +148,43 @@ def test_the_status_letter_is_a_pdf(session: Session, frozen_now: Freeze) -> Non
 
     assert pdf.startswith(b"%PDF-")
     assert len(pdf) > 1000
+
+
+def test_a_schedule_file_names_the_real_line_and_ignores_a_trailing_comma(
+    session: Session, frozen_now: Freeze
+) -> None:
+    frozen_now(NOW)
+    referral = refer(session, register(session))
+    appointment = book_first_slot(session, referral)
+
+    with pytest.raises(InvalidArgument) as bad:
+        import_visits_csv(session, STAFF, "appointment_id,status\n\n\nnope,kept,\n")
+    done = import_visits_csv(session, STAFF, f"appointment_id,status\n{appointment.id},kept,,\n")
+
+    assert bad.value.message == (
+        "the schedule file has problems: line 4: no referral matches this "
+        "appointment_id / referral_id"
+    )
+    assert done.kept == [referral.id]
+
+
+def test_a_schedule_file_saying_kept_and_missed_for_one_visit_is_refused(
+    session: Session, frozen_now: Freeze
+) -> None:
+    frozen_now(NOW)
+    referral = refer(session, register(session))
+    appointment = book_first_slot(session, referral)
+    frozen_now(appointment.start_at + timedelta(hours=1))
+
+    with pytest.raises(InvalidArgument) as bad:
+        import_visits_csv(
+            session,
+            STAFF,
+            f"appointment_id,status\n{appointment.id},kept\n{appointment.id},no_show\n",
+        )
+
+    assert bad.value.message == (
+        f"the schedule file has problems: line 3: referral {referral.id!r} is marked kept "
+        "on line 2"
+    )
+    assert (referral.status, appointment.status) == ("scheduled", "booked")

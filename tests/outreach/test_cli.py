@@ -60,3 +60,15 @@ def test_import_visits_reads_the_schedule_file(
     assert "line 2: no referral matches" in refused.output
     assert done.exit_code == 0, done.output
     assert "kept 1, missed 0, unchanged 0" in done.output
+
+
+def test_import_visits_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    latin1 = tmp_path / "schedule.csv"
+    latin1.write_bytes("appointment_id,status,note\nA1,kept,José\n".encode("latin-1"))
+
+    refused = CliRunner().invoke(cli_app, ["referrals", "import-visits", str(latin1)])
+
+    assert refused.exit_code == 1
+    assert f"error: {latin1} is not UTF-8 text: save the schedule as CSV UTF-8" in (
+        refused.output
+    )

@@ -118,6 +118,9 @@ def import_visits(
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
         return
+    except UnicodeDecodeError:
+        fail(f"{path} is not UTF-8 text: save the schedule as CSV UTF-8")
+        return
     with cli_session() as session:
         done = import_visits_csv(session, cli_actor(*CLI_ACTOR), text)
     typer.echo(f"kept {len(done.kept)}, missed {len(done.missed)}, unchanged {len(done.unchanged)}")

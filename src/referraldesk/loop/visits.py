@@ -170,8 +170,12 @@ def _read_rows(session: Session, text: str) -> tuple[list[tuple[int, Referral, b
         ]
     rows: list[tuple[int, Referral, bool]] = []
     problems: list[str] = []
-    for line, raw in enumerate(reader, start=2):
-        row = {(key or "").strip().lower(): (value or "").strip() for key, value in raw.items()}
+    said: dict[str, tuple[int, bool]] = {}
+    for raw in reader:
+        # The file's own line (blank lines are skipped, not counted as rows); values
+        # past the header's columns (a trailing comma) belong to no column.
+        line = reader.line_num
+        row = {key.strip().lower(): (value or "").strip() for key, value in raw.items() if key}
         kept = _KEPT_WORDS.get(row.get("status", "").lower())
         referral = _referral_for(session, row)
         if kept is None:
@@ -179,12 +183,24 @@ def _read_rows(session: Session, text: str) -> tuple[list[tuple[int, Referral, b
         if referral is None:
             problems.append(f"line {line}: no referral matches this appointment_id / referral_id")
         if kept is not None and referral is not None:
-            problem = _too_early(session, referral, kept)
+            problem = _too_early(session, referral, kept) or _contradicts(said, referral, kept)
+            said.setdefault(referral.id, (line, kept))
             if problem:
                 problems.append(f"line {line}: {problem}")
             else:
                 rows.append((line, referral, kept))
     return rows, problems
+
+
+def _contradicts(said: dict[str, tuple[int, bool]], referral: Referral, kept: bool) -> str | None:
+    earlier = said.get(referral.id)
+    if earlier is None or earlier[1] == kept:
+        return None
+    return f"referral {referral.id!r} is marked {_word(earlier[1])} on line {earlier[0]}"
+
+
+def _word(kept: bool) -> str:
+    return "kept" if kept else "no_show"
 
 
 def _too_early(session: Session, referral: Referral, kept: bool) -> str | None:
