@@ -109,3 +109,39 @@ def test_import_fhir_the_bundle_organization_wins_over_practice(
 
     assert result.exit_code == 0, result.output
     assert db.scalars(select(ReferringPractice.name)).all() == ["Kaweah Kids Clinic"]
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ("   ", "error: --practice is empty: give the referring practice's name"),
+        ("P" * 201, "error: --practice is 201 characters long; at most 200"),
+    ],
+)
+def test_import_fhir_refuses_a_practice_option_that_names_no_practice(
+    db: Session, given: str, error: str
+) -> None:
+    result = runner.invoke(app, ["import", "fhir", "--now", NOW, "--practice", given,
+                                 str(SAMPLES / PEDS)])
+
+    assert result.exit_code == 1
+    assert error in result.output
+    assert db.scalar(select(func.count()).select_from(IntakeMessage)) == 0
+
+
+def test_import_fhir_an_organization_name_too_long_is_a_422_naming_it(
+    db: Session, tmp_path: Path
+) -> None:
+    bundle = json.loads((SAMPLES / PEDS).read_text(encoding="utf-8"))
+    bundle["entry"].append({"fullUrl": "urn:uuid:6f1e2c7a-0009-4c1b-9a11-0a0000000009",
+                            "resource": {"resourceType": "Organization", "name": "K" * 201}})
+    file = tmp_path / "bundle.json"
+    file.write_text(json.dumps(bundle), encoding="utf-8")
+
+    result = runner.invoke(app, ["import", "fhir", "--now", NOW, str(file)])
+
+    assert result.exit_code == 1
+    line = report_lines(result.stdout)[0]
+    assert line.startswith("bundle.json: 422 Bundle.entry[3].resource.requester: the referring "
+                           "practice's name is 201 characters long; at most 200")
+    assert db.scalar(select(func.count()).select_from(Referral)) == 0

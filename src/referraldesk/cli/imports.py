@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from referraldesk.cli.common import cli_actor, cli_session, start_clock
+from referraldesk.cli.common import cli_actor, cli_session, fail, start_clock
 
 # Who a file import acts as in the audit trail.
 IMPORT_ACTOR = ("system:import", "system")
@@ -64,6 +64,7 @@ def import_fhir(
     from referraldesk.intake.hl7.framing import decode
 
     start_clock(now)
+    practice = _practice_named(practice)
     lines: list[str] = []
     failed = 0
     with cli_session() as session:
@@ -77,6 +78,20 @@ def import_fhir(
                          f"(intake message {outcome.message.id})")
             lines.extend(f"{path.name}: {line}" for line in _patient_lines(outcome.reply))
     _finish(lines, failed)
+
+
+def _practice_named(practice: str | None) -> str | None:
+    """--practice as given, or the error that says why it names no practice."""
+    from referraldesk.intake.fhir.mapping import PRACTICE_NAME_MAX
+
+    if practice is None:
+        return None
+    name = practice.strip()
+    if not name:
+        fail("--practice is empty: give the referring practice's name")
+    if len(name) > PRACTICE_NAME_MAX:
+        fail(f"--practice is {len(name)} characters long; at most {PRACTICE_NAME_MAX}")
+    return name
 
 
 def _patient_lines(reply: str) -> list[str]:

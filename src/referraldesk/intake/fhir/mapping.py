@@ -22,6 +22,7 @@ from typing import Any
 from referraldesk.errors import InvalidArgument
 from referraldesk.intake.facts import (
     CANCEL,
+    INVALID,
     MISSING,
     MODIFY,
     NEW,
@@ -44,6 +45,8 @@ _CANCELLING = ("revoked", "entered-in-error")
 _COVERAGE_INFORMATION = "coverage-information"
 # CRD pa-needed codes that mean the visit needs a prior authorization.
 _PA_NEEDED = ("auth-needed", "satisfied", "performpa")
+# The longest referring practice name a referral keeps (referrals.schemas.ReferralIn).
+PRACTICE_NAME_MAX = 200
 _OUR_PATIENT = re.compile(r"^Patient/([0-9a-f]{32})$")
 
 
@@ -57,11 +60,15 @@ def referral_facts(request: FhirRequest, fallback_practice: str | None) -> Refer
     problems: list[Problem] = []
     action = _action(request)
     requester = request.resolve(sr.get("requester"))
-    practice = _practice(request, requester) or fallback_practice
+    practice = _practice(request, requester) or (fallback_practice or "").strip()
     if not practice:
         problems.append(Problem(f"{request.path}.requester", "no referring practice: name it "
                                 "in an Organization (the requester, or its PractitionerRole's "
                                 "organization)", MISSING))
+    elif len(practice) > PRACTICE_NAME_MAX:
+        problems.append(Problem(f"{request.path}.requester", "the referring practice's name "
+                                f"is {len(practice)} characters long; at most "
+                                f"{PRACTICE_NAME_MAX}", INVALID))
     facts = ReferralFacts(action=action, placer_id=_placer_id(sr),
                           referring_practice=practice or "")
     _read_requester(request, requester, sr.get("requester") or {}, facts)
