@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -170,6 +171,34 @@ def test_a_webhook_replayed_after_the_call_is_over_is_refused(
     with session_factory(engine)() as session:
         caller_turns = session.scalars(select(Turn).where(Turn.speaker == "caller")).all()
     assert len(caller_turns) == 1
+
+
+def test_a_relay_done_replayed_after_the_call_is_over_is_refused(
+    phone: Phone, engine: Engine, open_desk: datetime, frozen_now: Callable[..., datetime],
+) -> None:
+    """The relay's action names the turn it ended on: a replay must not read it back."""
+    call = phone(caller=DANIEL_PHONE)
+    call.dial()
+    call.post(call.pending_action(), {"SpeechResult": "I need an appointment", "Confidence": "0.9"})
+    call.hang_up()
+    with session_factory(engine)() as session:
+        last = session.scalars(
+            select(Turn).where(Turn.speaker == "agent").order_by(Turn.seq.desc())
+        ).first()
+    done = "https://clinic.example.org/twilio/voice/relay/done"
+    fields = {"HandoffData": json.dumps({"kind": "hang_up", "seq": last.seq})}
+
+    frozen_now(open_desk + timedelta(seconds=50))
+    retried = call.post(done, fields)
+    frozen_now(open_desk + timedelta(minutes=5))
+    with pytest.raises(httpx2.HTTPStatusError) as refused:
+        call.post(done, fields)
+    replayed = refused.value.response
+
+    assert retried.status_code == 200  # the relay ends as the call does
+    assert last.text in retried.text
+    assert replayed.status_code == 403
+    assert "this call is over" in replayed.text
 
 
 def test_a_replayed_incoming_call_webhook_keeps_one_conversation(

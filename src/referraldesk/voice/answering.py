@@ -97,6 +97,8 @@ def relay_finished(session: Session, fields: Fields) -> str:
     conversation = calls.find_call(session, first(fields, "CallSid"))
     if conversation is None:
         return twiml.say_and_hang_up("", "en")
+    # Its HandoffData names the last turn, which the answer reads out again.
+    calls.refuse_replay_after_the_call(conversation)
     handoff = relay.handoff_from(session, conversation, first(fields, "HandoffData"))
     if handoff is None:
         # No handoff: the session failed under a caller who may still be listening.
