@@ -65,6 +65,11 @@ def test_a_coordinator_records_the_visit_and_closes_the_loop_with_the_note(
     assert (visit.status_code, visit.json()["status"]) == (200, "visit_kept")
     assert (note.status_code, note.json()["status"]) == (200, "closed")
     assert bad.status_code == 422
+    for loose in ("no", 0, "false", 1):
+        refused = client.post(
+            f"/api/referrals/{referral.id}/visit", json={"kept": loose}, headers=coordinator
+        )
+        assert refused.status_code == 422, loose
     assert [m["kind"] for m in outbox.json()] == ["closed", "visit_kept", "scheduled", "accepted"]
     assert letter.headers["content-type"] == "application/pdf"
     assert letter.content.startswith(b"%PDF-")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import select
 
 from referraldesk.api.deps import DbSession, require_roles
@@ -28,7 +28,9 @@ OUTBOX_STATUSES = ("pending", "sent", "acked", "failed")
 class VisitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kept: bool
+    # Strict: "no", 0 or "false" as a string could be a slip; a visit's record takes
+    # JSON true or false only.
+    kept: StrictBool
 
 
 class ConsultNoteIn(BaseModel):
