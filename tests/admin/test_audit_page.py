@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from tests.admin.conftest import SignIn
 from tests.admin.world import World
 
+from referraldesk.admin.queries.audit import known_values
 from referraldesk.audit import trail
 from referraldesk.audit.trail import SYSTEM
 from referraldesk.db.session import session_scope
+from referraldesk.models import AuditEvent
 
 
 def test_it_filters_the_trail_by_action_and_patient(signed_in: SignIn, world: World) -> None:
@@ -41,3 +43,22 @@ def test_verifying_the_chain_says_it_holds(signed_in: SignIn) -> None:
 
     assert page.status_code == 200
     assert "The chain holds" in page.text
+
+
+def test_the_filter_offers_each_action_and_resource_type_on_the_trail_once(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    with session_scope(engine) as session:
+        for action, kind in [("read", "zeta"), ("export", "alpha"), ("read", "alpha")] * 3:
+            trail.record(session, SYSTEM, action, kind, None)
+        expected = {
+            "action": sorted(set(session.scalars(select(AuditEvent.action)))),
+            "resource_type": sorted(set(session.scalars(select(AuditEvent.resource_type)))),
+        }
+
+    with session_scope(engine) as session:
+        offered = known_values(session)
+
+    assert offered == expected
+    assert {"read", "export"} <= set(offered["action"])
+    assert {"alpha", "zeta"} <= set(offered["resource_type"])

@@ -13,7 +13,12 @@ from referraldesk.db.base import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_patient_at", "patient_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_patient_at", "patient_id", "at"),
+        # The audit page's filters, newest first, and its lists of choices (0003).
+        Index("ix_audit_action_seq", "action", "seq"),
+        Index("ix_audit_resource_type_seq", "resource_type", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True

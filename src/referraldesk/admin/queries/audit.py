@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from referraldesk.admin.queries.common import day_bounds
 from referraldesk.models import AuditEvent
@@ -50,10 +50,23 @@ def events(session: Session, flt: AuditFilter, before: int | None = None,
 
 def known_values(session: Session) -> dict[str, list[str]]:
     """The actions and resource types on the trail, for the filter's choices."""
-    actions = session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
-    kinds = session.scalars(select(AuditEvent.resource_type).distinct()
-                            .order_by(AuditEvent.resource_type))
-    return {"action": list(actions), "resource_type": list(kinds)}
+    return {"action": _each_value(session, AuditEvent.action),
+            "resource_type": _each_value(session, AuditEvent.resource_type)}
+
+
+def _each_value(session: Session, column: InstrumentedAttribute[str]) -> list[str]:
+    """Every value of an indexed column once, in order, one index seek per value.
+
+    SELECT DISTINCT reads the whole trail, which only grows; a few dozen values
+    found one after the other cost a few dozen seeks (ix_audit_action_seq and
+    ix_audit_resource_type_seq), whatever the trail's size.
+    """
+    found: list[str] = []
+    value = session.scalar(select(func.min(column)))
+    while value is not None:
+        found.append(value)
+        value = session.scalar(select(func.min(column)).where(column > value))
+    return found
 
 
 def count(session: Session) -> int:
