@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from tests.intake.support import INTEGRATION, NOW, sample
 
 from referraldesk.intake.hl7.service import receive_hl7
-from referraldesk.models import Consent, Practice, Referral
+from referraldesk.models import Consent, Conversation, Practice, Referral
 from referraldesk.patients.consents import consents_in_force, opt_out_everywhere
+from referraldesk.patients.service import register_patient
 from referraldesk.practice.schema import PracticePolicy
 
 KNEE = "ref_i12_orthopedics.hl7"
@@ -92,3 +93,37 @@ def test_the_same_referral_sent_twice_records_nothing_more(db: Session) -> None:
     take_in(db)
 
     assert db.scalar(select(Consent.id).where(Consent.source == "referral").offset(1)) is None
+
+
+DANIELS_NUMBER = "+15595550117"  # PID-13 of the knee referral
+
+
+@pytest.mark.parametrize(
+    ("channel", "calling_from", "daniel_may_be_called"),
+    [
+        ("sms", DANIELS_NUMBER, False),  # STOP texted from the number
+        ("voice", DANIELS_NUMBER, False),  # "don't call me" on a call from it
+        ("voice", "+15595550199", True),  # said from another phone: Rosa's wish only
+        (None, None, True),  # recorded by staff: Rosa's wish only
+    ],
+)
+def test_a_number_that_said_stop_gets_no_consent_from_a_referral_for_someone_else(
+    db: Session, channel: str | None, calling_from: str | None, daniel_may_be_called: bool
+) -> None:
+    rosa = register_patient(db, INTEGRATION, {
+        "given_names": "Rosa", "surnames": ["Ortega"], "dob": "1981-02-14",
+        "phone": DANIELS_NUMBER, "preferred_language": "es", "plan": "Medicare",
+    })
+    conversation_id = None
+    if channel is not None:
+        conversation = Conversation(channel=channel, caller_phone=calling_from, language="es")
+        db.add(conversation)
+        db.flush()
+        conversation_id = conversation.id
+    opt_out_everywhere(db, INTEGRATION, rosa.id, channel or "staff", conversation_id)
+
+    daniel = take_in(db).patient
+
+    assert daniel.id != rosa.id
+    assert consents_in_force(daniel)["automated_calls"] is daniel_may_be_called
+    assert consents_in_force(rosa)["automated_calls"] is False
