@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.scheduling_fhir.conftest import Ehr
@@ -118,10 +119,39 @@ def test_a_search_cut_at_count_gives_no_total_and_a_whole_one_gives_the_true_tot
 
     # Bundle.total counts every match, not the page: a page cut short cannot know it.
     assert whole["total"] == len(whole["entry"]) > 2
+    assert "link" not in whole
     assert "total" not in cut
     assert [e["resource"]["id"] for e in cut["entry"]] == [
         e["resource"]["id"] for e in whole["entry"][:2]
     ]
+
+
+def test_following_next_links_pages_through_every_slot_once(ehr_client: TestClient) -> None:
+    schedule = _free_slot(ehr_client)["schedule"]["reference"]
+    one_day = {"schedule": schedule, "start": ["ge2026-04-15", "lt2026-04-16"]}
+    whole = ehr_client.get("/fhir/Slot", params={**one_day, "_count": "500"}).json()
+
+    pages = [ehr_client.get("/fhir/Slot", params={**one_day, "_count": "3"}).json()]
+    while "link" in pages[-1]:
+        [link] = pages[-1]["link"]
+        assert link["relation"] == "next"
+        assert link["url"].startswith("http://127.0.0.1:8000/fhir/Slot?")
+        pages.append(ehr_client.get(link["url"].removeprefix("http://127.0.0.1:8000")).json())
+
+    paged = [e["resource"]["id"] for page in pages for e in page.get("entry", [])]
+    assert paged == [e["resource"]["id"] for e in whole["entry"]]
+    assert len(pages) == len(paged) // 3 + 1
+
+
+@pytest.mark.parametrize("offset", ["-1", "x", "5001", "1e3"])
+def test_a_page_offset_out_of_range_is_refused_by_name(
+    ehr_client: TestClient, offset: str
+) -> None:
+    refused = ehr_client.get("/fhir/Slot", params={"_getpagesoffset": offset})
+
+    assert refused.status_code == 422
+    assert refused.json()["resourceType"] == "OperationOutcome"
+    assert "_getpagesoffset" in refused.json()["issue"][0]["diagnostics"]
 
 
 def test_it_books_a_slot_once_and_answers_a_retry_with_the_same_appointment(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -34,13 +35,16 @@ from referraldesk.scheduling.fhir import bodies, serving
 from referraldesk.scheduling.fhir import resources as views
 from referraldesk.scheduling.fhir.capability import capability_statement
 from referraldesk.scheduling.fhir.search import (
+    MAX_OFFSET,
     SlotSearch,
     actor_references,
     count_of,
+    offset_of,
     references,
     time_bounds,
     token,
 )
+from referraldesk.settings import get_settings
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/fhir", tags=["fhir"])
@@ -124,7 +128,11 @@ def search_slots(request: Request, actor: Integration, session: DbSession) -> JS
 
     def run() -> dict[str, Any]:
         search = _slot_search(session, request)
-        return views.search_bundle(serving.search_slots(session, search), limit=search.count)
+        return views.search_bundle(
+            serving.search_slots(session, search),
+            limit=search.count,
+            next_url=_next_page(request, search),
+        )
 
     return _answer(session, run)
 
@@ -286,6 +294,16 @@ def _conditional_match(session: Session, condition: str) -> JSONResponse | None:
     return _fhir(views.appointment_view(found), 200) if found is not None else None
 
 
+def _next_page(request: Request, search: SlotSearch) -> str | None:
+    """The same search one page on, at the public URL; None past the deepest page."""
+    after = search.offset + search.count
+    if after > MAX_OFFSET:
+        return None
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "_getpagesoffset"]
+    query = urlencode([*kept, ("_getpagesoffset", str(after))])
+    return f"{get_settings().public_url.rstrip('/')}{request.url.path}?{query}"
+
+
 def _slot_search(session: Session, request: Request) -> SlotSearch:
     params = request.query_params
     practitioner_ids, location_ids = _actors(request)
@@ -297,6 +315,7 @@ def _slot_search(session: Session, request: Request) -> SlotSearch:
         bounds=time_bounds(params.getlist("start"), serving.practice_zone(session)),
         status=params.get("status", "free"),
         count=count_of(params.get("_count")),
+        offset=offset_of(params.get("_getpagesoffset")),
     )
 
 

@@ -256,15 +256,21 @@ def _status(appointment: Appointment) -> str:
     )
 
 
-def search_bundle(resources: list[Resource], *, limit: int | None = None) -> Resource:
+def search_bundle(
+    resources: list[Resource], *, limit: int | None = None, next_url: str | None = None
+) -> Resource:
     """A searchset of `resources`; a search cut at `limit` leaves out `total`.
 
     `total` is the number of all matches (FHIR R4 Bundle.total): a full page may
     have more behind it, so it is given only when the search returned everything.
+    `next_url`, given with a full page, is the `next` link to the page after it.
     """
     bundle: Resource = {"resourceType": "Bundle", "type": "searchset"}
-    if limit is None or len(resources) < limit:
+    full = limit is not None and len(resources) >= limit
+    if not full:
         bundle["total"] = len(resources)
+    elif next_url is not None:
+        bundle["link"] = [{"relation": "next", "url": next_url}]
     bundle["entry"] = [
         {"resource": resource, "search": {"mode": "match"}} for resource in resources
     ]

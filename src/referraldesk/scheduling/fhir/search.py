@@ -19,7 +19,11 @@ from referraldesk.errors import InvalidArgument
 PREFIXES = ("eq", "ge", "gt", "le", "lt")
 DEFAULT_COUNT = 100
 MAX_COUNT = 500
+# How deep a Slot search pages (`_getpagesoffset`, as HAPI names it): past this, a
+# client narrows `start` instead of asking a search to be run ever longer.
+MAX_OFFSET = 5_000
 _COUNT = re.compile(r"[0-9]{1,3}")
+_OFFSET = re.compile(r"[0-9]{1,4}")
 # Wide enough for any appointment and any birth date; the calendar's own ends
 # (years 1 and 9999) overflow when a day is widened or moved to UTC.
 FIRST_YEAR, LAST_YEAR = 1900, 2200
@@ -50,6 +54,8 @@ class SlotSearch:
     bounds: TimeBounds = field(default_factory=TimeBounds)
     status: str = "free"
     count: int = DEFAULT_COUNT
+    # Matches skipped before this page (the `next` link of the page before).
+    offset: int = 0
 
 
 def time_bounds(values: Sequence[str], zone: ZoneInfo, name: str = "start") -> TimeBounds:
@@ -81,6 +87,18 @@ def count_of(value: str | None) -> int:
     if not _COUNT.fullmatch(value) or not 1 <= int(value) <= MAX_COUNT:
         raise InvalidArgument(
             f"_count={value!r} must be a whole number 1-{MAX_COUNT}", field="_count"
+        )
+    return int(value)
+
+
+def offset_of(value: str | None) -> int:
+    if value is None:
+        return 0
+    if not _OFFSET.fullmatch(value) or int(value) > MAX_OFFSET:
+        raise InvalidArgument(
+            f"_getpagesoffset={value!r} must be a whole number 0-{MAX_OFFSET}; "
+            "narrow start to see later slots",
+            field="_getpagesoffset",
         )
     return int(value)
 

@@ -77,7 +77,8 @@ def schedule_pairs(
 
 
 def free_slots(session: Session, search: SlotSearch) -> list[Slot]:
-    """Open slots of the searched schedules, earliest first, at most `search.count`."""
+    """Open slots of the searched schedules, earliest first: `search.count` of them
+    after the first `search.offset`."""
     pairs = schedule_pairs(session, search)
     zone = practice_zone(session)
     rules = booking_rules(session)
@@ -94,15 +95,16 @@ def free_slots(session: Session, search: SlotSearch) -> list[Slot]:
             start=lower.astimezone(zone).date(),
             end=upper.astimezone(zone).date(),
             not_before=lower,
-            limit=min(search.count, 500),
+            limit=search.offset + search.count,
         )
         found.extend(
             slot
             for slot in find_slots(session, query)
             if slot.location_id in sites and slot.start <= upper
         )
-    found.sort(key=lambda slot: (slot.start, slot.provider_id))
-    return found[: search.count]
+    # A total order, so that pages asked for one after the other do not overlap.
+    found.sort(key=lambda slot: (slot.start, slot.provider_id, slot.location_id))
+    return found[search.offset : search.offset + search.count]
 
 
 def busy_slots(session: Session, search: SlotSearch) -> list[Resource]:
@@ -115,7 +117,11 @@ def busy_slots(session: Session, search: SlotSearch) -> list[Resource]:
         stmt = stmt.where(Appointment.start_at >= search.bounds.lower)
     if search.bounds.upper:
         stmt = stmt.where(Appointment.start_at <= search.bounds.upper)
-    rows = session.scalars(stmt.order_by(Appointment.start_at).limit(search.count))
+    rows = session.scalars(
+        stmt.order_by(Appointment.start_at, Appointment.id)
+        .offset(search.offset)
+        .limit(search.count)
+    )
     return [
         views.busy_slot_view(row) for row in rows if (row.provider_id, row.location_id) in wanted
     ]
