@@ -216,7 +216,8 @@ def test_the_public_routes_are_exactly_these() -> None:
 
     assert public == {
         "GET /healthz", "GET /openapi.json", "GET /docs", "GET /docs/oauth2-redirect",
-        "GET /redoc", "GET /chat", "GET /chat/static/{name}", "POST /api/conversations",
+        "GET /docs/assets/{name}", "GET /chat", "GET /chat/static/{name}",
+        "POST /api/conversations",
         "POST /api/conversations/{conversation_id}/messages",
         "POST /api/conversations/{conversation_id}/end", "GET /admin/login",
         "POST /admin/login", "GET /admin/static/{name}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -76,11 +77,19 @@ def test_the_dashboard_keeps_its_own_policy(client: TestClient) -> None:
     assert "microphone=()" in page.headers["permissions-policy"]
 
 
-def test_the_api_docs_may_load_swagger_from_its_cdn_only(client: TestClient) -> None:
+def test_the_api_docs_load_nothing_from_outside_this_server(client: TestClient) -> None:
     docs = client.get("/docs")
+    loaded = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assets = [client.get(url) for url in loaded]
 
     policy = docs.headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in policy and "frame-ancestors 'none'" in policy
+    assert "https:" not in policy and "frame-ancestors 'none'" in policy
+    assert loaded and all(url.startswith("/docs/assets/") for url in loaded)
+    assert [asset.status_code for asset in assets] == [200] * len(assets)
+    assert "https://cdn" not in docs.text
+    assert client.get("/docs/assets/index.html").status_code == 404
+    assert client.get("/docs/assets/..%2F..%2F__init__.py").status_code == 404
+    assert client.get("/redoc").status_code == 404
 
 
 def test_no_hsts_over_plain_http(client: TestClient) -> None:

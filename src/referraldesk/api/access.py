@@ -79,7 +79,7 @@ ROUTES: dict[str, Access] = {
     "GET /openapi.json": PUBLIC,
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
-    "GET /redoc": PUBLIC,
+    "GET /docs/assets/{name}": PUBLIC,
     # web chat (public, rate-limited per address)
     "GET /chat": PUBLIC,
     "GET /chat/static/{name}": PUBLIC,

@@ -37,6 +37,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         title="referraldesk",
         version=__version__,
         description="A bilingual AI front desk that closes the loop on specialist referrals.",
+        # Served by routes/api_docs.py from this server's own files, not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     settings = get_settings()
     # Innermost of the three: it reads JSON bodies the size limit has already let in.
