@@ -19,7 +19,12 @@ from referraldesk.models import (
     Service,
 )
 
-TULARE_WEEK = {f"hours_{day}": "08:00-17:00" for day in ("mon", "tue", "wed", "thu", "fri")}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+TULARE_WEEK = {f"hours_{day}": "08:00-17:00" for day in WEEKDAYS}
+VISALIA_WEEK = {f"hours_{day}": "06:30-19:30" for day in WEEKDAYS}
+VISALIA = "Sequoia Valley Occupational Health - Visalia"
+TULARE = "Sequoia Valley Specialty Clinic - Tulare"
+SANDHU = "Dr. Anil Sandhu (NPI 1904000779)"  # an extra Saturday clinic at Visalia, 2026-09-12
 
 
 def _hours(engine: Engine, key: str) -> dict[int, list[tuple[time, time]]]:
@@ -61,20 +66,44 @@ def test_hours_that_do_not_parse_are_refused_each_named_and_nothing_changes(
                                     "hours_tue": "17:00-08:00"})
 
     assert page.status_code == 422
-    problems = page.context["problems"]
-    assert any("hours.mon" in p and "hours go 00-23" in p for p in problems)
-    assert any("hours.tue" in p and "ends before it starts" in p for p in problems)
+    assert page.context["problems"] == [
+        f"{TULARE}, Monday hours: '25:00' is not a time of day; hours go 00-23 and minutes 00-59",
+        f"{TULARE}, Monday hours: '26:00' is not a time of day; hours go 00-23 and minutes 00-59",
+        f"{TULARE}, Tuesday hours: span 17:00-08:00 ends before it starts; spans cannot cross "
+        "midnight, so give the earlier time first",
+    ]
     assert _hours(engine, "tulare") == before
 
 
-def test_hours_that_would_leave_a_providers_week_outside_them_are_refused(
+def test_hours_a_providers_week_no_longer_fits_in_are_refused_naming_each_provider(
     signed_in: SignIn, engine: Engine
 ) -> None:
     page = signed_in("admin").post("/admin/practice/locations/visalia/hours",
-                                   {f"hours_{d}": "10:00-11:00" for d in ("mon", "tue", "wed")})
+                                   {**VISALIA_WEEK, "hours_sat": "08:00-11:00"})
 
     assert page.status_code == 422
-    assert any(p.startswith("providers[") for p in page.context["problems"])
+    outside = f"is outside {VISALIA}'s hours 08:00-11:00"
+    assert page.context["problems"] == [
+        f"{SANDHU}, extra span 08:00-12:00 on Saturday 2026-09-12 {outside}",
+        f"Dr. Alejandro Fuentes (NPI 1904001892), Saturday block 07:00-12:00 {outside}",
+        f"Dr. Javier Montoya (NPI 1904000449), Saturday block 07:00-12:00 {outside}",
+        f"Dr. Ryan Dela Cruz (NPI 1904001454), Saturday block 07:00-12:00 {outside}",
+        f"Dra. Isabel Navarro (NPI 1904001348), Saturday block 08:00-12:00 {outside}",
+        f"Marco Estrada (NPI 1904001561), Saturday block 07:00-11:30 {outside}",
+    ]
+    assert "Nothing was changed." in page.text
+    assert _hours(engine, "visalia")[5] == [(time(7), time(12))]
+
+
+def test_a_block_outside_hours_on_several_days_names_each_days_hours(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    page = signed_in("admin").post("/admin/practice/locations/visalia/hours",
+                                   {**VISALIA_WEEK, "hours_mon": "10:00-11:00",
+                                    "hours_tue": "", "hours_sat": "07:00-12:00"})
+
+    assert f"Dr. Kevin Thao (NPI 1904000555), Monday and Tuesday block 12:00-19:30 is outside " \
+        f"{VISALIA}'s hours (Monday 10:00-11:00; Tuesday closed)" in page.context["problems"]
     assert _hours(engine, "visalia")[0] == [(time(6, 30), time(19, 30))]
 
 
@@ -101,7 +130,9 @@ def test_a_closure_ending_before_it_starts_is_refused(signed_in: SignIn) -> None
     page = signed_in("admin").post("/admin/practice/closures", backwards)
 
     assert page.status_code == 422
-    assert any("ends (2026-06-01) before it starts" in p for p in page.context["problems"])
+    assert page.context["problems"] == [
+        "Closure 'Backwards' on 2026-06-05: closure ends (2026-06-01) before it starts "
+        "(2026-06-05)"]
 
 
 def test_languages_and_coverage_are_changed_and_an_empty_language_list_refused(
@@ -114,6 +145,8 @@ def test_languages_and_coverage_are_changed_and_an_empty_language_list_refused(
     refused = admin.post("/admin/practice/service", {"coverage_mode": "full_day"})
 
     assert saved.status_code == 303 and refused.status_code == 422
+    assert refused.context["problems"] == [
+        "Languages: List should have at least 1 item after validation, not 0 (got [])"]
     with session_scope(engine) as session:
         practice = session.scalars(select(Practice)).one()
         assert (practice.languages, practice.coverage_mode) == (["en"], "after_hours")
@@ -225,8 +258,9 @@ def test_a_site_the_providers_week_uses_cannot_be_taken_away(
     page = signed_in("admin").post(f"/admin/practice/providers/{THAO}", form)
 
     assert page.status_code == 422
-    assert any(p.startswith("Weekly schedule ([0].location): location 'visalia' is not among "
-                            "this provider's locations") for p in page.context["problems"])
+    assert page.context["problems"] == [
+        "Weekly schedule: Monday, Tuesday, Wednesday and Thursday block 12:00-19:30 is at "
+        f"{VISALIA}, which is not one of this provider's sites ({TULARE})"]
     assert _provider(engine, THAO)[2] == ["visalia"]
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from referraldesk.practice.fields import WEEKDAYS, Span
+from referraldesk.practice.plain import day_names
 from referraldesk.practice.problems import Problem
 from referraldesk.practice.schema import (
     BlockConfig,
@@ -177,18 +178,20 @@ def _provider_problems(
     for n, block in enumerate(provider.blocks):
         if block.location not in broken_locations:
             problems.extend(_block_problems((*base, "blocks", n), provider, block, locations))
-    problems.extend(_overlaps(base, provider.blocks))
+    problems.extend(_overlaps(base, provider.blocks, locations))
     for n, exception in enumerate(provider.exceptions):
         if exception.location is None or exception.location in broken_locations:
             continue
         path = (*base, "exceptions", n, "location")
-        if exception.location not in locations:
+        site = locations.get(exception.location)
+        if site is None:
             problems.append(_unknown(path, "location", exception.location, locations))
         elif exception.location not in provider.locations:
-            problems.append(_not_listed(path, exception.location, provider))
+            what = "extra span" if exception.kind == "extra" else "time off"
+            problems.append(_not_listed(path, site, provider, locations,
+                                        f"{what} on {exception.date} is at {site.name}"))
         elif exception.kind == "extra" and exception.start and exception.end:
             span = Span(start=exception.start, end=exception.end)
-            site = locations[exception.location]
             day = weekday_name(exception.date)
             if not _inside_hours(span, site.hours.get(day, [])):
                 problems.append(
@@ -196,17 +199,33 @@ def _provider_problems(
                         (*base, "exceptions", n, "start"),
                         f"extra span {span.text()} on {exception.date} ({day}) is outside "
                         f"{site.key}'s office hours that day; move it inside them",
+                        plain=_outside_hours_words(
+                            f"extra span {span.text()} on {day_names([day])} {exception.date}",
+                            site, [day]),
                     )
                 )
     return problems
 
 
-def _not_listed(path: tuple[str | int, ...], key: str, provider: ProviderConfig) -> Problem:
+def _not_listed(
+    path: tuple[str | int, ...],
+    site: LocationConfig,
+    provider: ProviderConfig,
+    locations: dict[str, LocationConfig],
+    what: str,
+) -> Problem:
+    sites = ", ".join(_site_name(key, locations) for key in provider.locations)
     return Problem(
         path,
-        f"location {key!r} is not among this provider's locations "
+        f"location {site.key!r} is not among this provider's locations "
         f"[{', '.join(provider.locations)}]; add it there or pick one of those",
+        plain=f"{what}, which is not one of this provider's sites ({sites})",
     )
+
+
+def _site_name(key: str, locations: dict[str, LocationConfig]) -> str:
+    site = locations.get(key)
+    return site.name if site is not None else key
 
 
 def _block_problems(
@@ -219,14 +238,18 @@ def _block_problems(
     if site is None:
         return [_unknown((*path, "location"), "location", block.location, locations)]
     problems = []
-    if block.location not in provider.locations:
-        problems.append(_not_listed((*path, "location"), block.location, provider))
     span = Span(start=block.start, end=block.end)
+    named = f"{day_names(block.days)} block {span.text()}"
+    if block.location not in provider.locations:
+        problems.append(_not_listed((*path, "location"), site, provider, locations,
+                                    f"{named} is at {site.name}"))
     if span.minutes() < provider.slot_minutes:
         problems.append(
             Problem(
                 (*path, "end"),
                 f"block {span.text()} is shorter than one {provider.slot_minutes}-minute slot",
+                plain=f"{named} at {site.name} is shorter than one "
+                f"{provider.slot_minutes}-minute slot",
             )
         )
     outside = [day for day in block.days if not _inside_hours(span, site.hours.get(day, []))]
@@ -263,10 +286,28 @@ def _outside_hours_problem(
         (*path, where),
         f"block {span.text()} at {site.key} is outside the site's office hours ({hours}); "
         "move it inside them or widen the site's hours",
+        plain=_outside_hours_words(f"{day_names(days)} block {span.text()}", site, days),
     )
 
 
-def _overlaps(base: tuple[str | int, ...], blocks: Sequence[BlockConfig]) -> list[Problem]:
+def _outside_hours_words(what: str, site: LocationConfig, days: list[str]) -> str:
+    """Says `what` is outside the site's hours on `days`, each day's hours if they differ.
+
+    "Saturday block 07:00-12:00 is outside Visalia's hours 08:00-11:00".
+    """
+    hours = {day: ", ".join(span.text() for span in site.hours.get(day, [])) for day in days}
+    if len(set(hours.values())) > 1:
+        each = "; ".join(f"{day_names([day])} {text or 'closed'}" for day, text in hours.items())
+        return f"{what} is outside {site.name}'s hours ({each})"
+    same = hours[days[0]]
+    return f"{what} is outside {site.name}'s hours {same or f'(closed on {day_names(days)})'}"
+
+
+def _overlaps(
+    base: tuple[str | int, ...],
+    blocks: Sequence[BlockConfig],
+    locations: dict[str, LocationConfig],
+) -> list[Problem]:
     problems = []
     for n, block in enumerate(blocks):
         for m in range(n):
@@ -282,6 +323,11 @@ def _overlaps(base: tuple[str | int, ...], blocks: Sequence[BlockConfig]) -> lis
                         (*base, "blocks", n),
                         f"overlaps blocks[{m}] ({earlier.start:%H:%M}-{earlier.end:%H:%M} at "
                         f"{earlier.location}) on {', '.join(days)}; "
+                        "a provider is in one place at a time",
+                        plain=f"{day_names(days)} block {block.start:%H:%M}-{block.end:%H:%M} "
+                        f"at {_site_name(block.location, locations)} overlaps the block "
+                        f"{earlier.start:%H:%M}-{earlier.end:%H:%M} at "
+                        f"{_site_name(earlier.location, locations)}; "
                         "a provider is in one place at a time",
                     )
                 )

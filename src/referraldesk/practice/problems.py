@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from referraldesk.errors import InvalidArgument
 
@@ -12,11 +12,17 @@ Path = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Problem:
-    """One mistake: where in the file (`providers[3].blocks[1].end`), what, and its line."""
+    """One mistake: where in the file (`providers[3].blocks[1].end`), what, and its line.
+
+    `plain` says the same without the file's keys and paths ("Saturday block 07:00-12:00
+    is outside Visalia's hours 08:00-11:00"), for people who edit the practice on the
+    dashboard and never see the file; `plain.describe` adds whose it is.
+    """
 
     path: Path
     message: str
     line: int | None = None
+    plain: str | None = None
 
     @property
     def where(self) -> str:
@@ -39,9 +45,7 @@ def format_path(path: Path) -> str:
 
 
 def prefixed(prefix: Path, problems: Sequence[Problem]) -> list[Problem]:
-    return [
-        Problem((*prefix, *problem.path), problem.message, problem.line) for problem in problems
-    ]
+    return [replace(problem, path=(*prefix, *problem.path)) for problem in problems]
 
 
 class ConfigError(InvalidArgument):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -54,7 +55,7 @@ class Document:
         return None
 
     def locate(self, problems: list[Problem]) -> list[Problem]:
-        return [Problem(p.path, p.message, p.line or self.line_of(p.path)) for p in problems]
+        return [replace(p, line=p.line or self.line_of(p.path)) for p in problems]
 
 
 def read_document(text: str) -> Document:

@@ -5,7 +5,8 @@ one part of that document, and goes through the same checks as a file
 (`validate.check_data`) and the same loader (`loader.load_config`). A change that
 would make the config invalid (hours a provider's week no longer fits in, a
 closure that ends before it starts) is refused with every problem listed, and
-nothing is written.
+nothing is written. The problems are worded for a clinic admin (`plain.describe`:
+"Dr. Javier Montoya (NPI 1904000449), Saturday block ..."), not as paths in the file.
 
 A provider or a service is edited the same way (`edit_item`); what changed is
 named in the audit trail next to the loader's own record.
@@ -27,6 +28,7 @@ from referraldesk.models import Provider, Service
 from referraldesk.practice.exporter import current_config
 from referraldesk.practice.fields import WEEKDAYS
 from referraldesk.practice.loader import load_config
+from referraldesk.practice.plain import describe as plain_words
 from referraldesk.practice.problems import Problem, format_path
 from referraldesk.practice.report import LoadReport
 from referraldesk.practice.validate import check_data
@@ -45,19 +47,18 @@ class ChangeRefused(InvalidArgument):
 
 def apply_change(
     session: Session, actor: Actor, change: Callable[[Document], None],
-    describe: Callable[[Problem], str] | None = None,
+    describe: Callable[[Problem, Document], str] = plain_words,
 ) -> LoadReport:
     """Change the practice's config document with `change`, check it, and load it.
 
-    `describe` words each problem for the form that made the change (default: the
-    problem's place in the file, then what is wrong).
+    `describe` words each problem, found in the changed document, for the form that
+    made the change (default: whose it is by name, then what is wrong).
     """
     document = current_config(session).model_dump(mode="json", exclude_none=True)
     change(document)
     config, problems = check_data(document)
     if problems or config is None:
-        words = describe or (lambda problem: f"{problem.where}: {problem.message}")
-        raise ChangeRefused([words(problem) for problem in problems])
+        raise ChangeRefused([describe(problem, document) for problem in problems])
     return load_config(session, config, source=SOURCE, actor=actor)
 
 
@@ -112,12 +113,14 @@ def edit_item(session: Session, actor: Actor, kind: Editable, key: str,
                 changed.append(name)
             item[name] = value
 
-    def describe(problem: Problem) -> str:
+    def describe(problem: Problem, document: Document) -> str:
         inside = problem.path[:2] == (kind.section, where[0]) and len(problem.path) > 2
         if not inside:
-            return f"{problem.where}: {problem.message}"
+            return plain_words(problem, document)
         field, rest = str(problem.path[2]), problem.path[3:]
         label = kind.labels.get(field, field.replace("_", " ").capitalize())
+        if problem.plain:
+            return f"{label}: {problem.plain}"
         return f"{label}{f' ({format_path(rest)})' if rest else ''}: {problem.message}"
 
     apply_change(session, actor, change, describe)
