@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Callable
+from datetime import date, datetime, time
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 from tests.admin.conftest import SignIn
 
+from referraldesk.admin.queries import practice as queries
+from referraldesk.audit.trail import SYSTEM
 from referraldesk.db.session import session_scope
 from referraldesk.models import (
     AuditEvent,
+    AvailabilityException,
     Closure,
     Location,
     OfficeHours,
@@ -105,6 +110,71 @@ def test_a_block_outside_hours_on_several_days_names_each_days_hours(
     assert f"Dr. Kevin Thao (NPI 1904000555), Monday and Tuesday block 12:00-19:30 is outside " \
         f"{VISALIA}'s hours (Monday 10:00-11:00; Tuesday closed)" in page.context["problems"]
     assert _hours(engine, "visalia")[0] == [(time(6, 30), time(19, 30))]
+
+
+def _change(engine: Engine, change: Callable[[dict[str, Any]], None]) -> None:
+    with session_scope(engine) as session:
+        queries.apply_change(session, SYSTEM, change)
+
+
+def _no_saturday_blocks(document: dict[str, Any]) -> None:
+    for provider in document["providers"]:
+        for block in provider.get("blocks", []):
+            block["days"] = [day for day in block["days"] if day != "sat"]
+        provider["blocks"] = [block for block in provider.get("blocks", []) if block["days"]]
+
+
+def test_a_past_extra_span_is_history_and_does_not_hold_up_todays_hours(
+    signed_in: SignIn, engine: Engine, frozen_now: Callable[[str], datetime]
+) -> None:
+    _change(engine, _no_saturday_blocks)
+    frozen_now("2026-09-20T16:00:00+00:00")  # Dr. Sandhu's Saturday clinic was 2026-09-12
+
+    response = signed_in("admin").post("/admin/practice/locations/visalia/hours", VISALIA_WEEK)
+
+    assert response.status_code == 303
+    assert 5 not in _hours(engine, "visalia")
+    with session_scope(engine) as session:  # kept as it was: it happened
+        assert session.scalars(select(AvailabilityException.starts).where(
+            AvailabilityException.on_date == date(2026, 9, 12))).all() == [time(8)]
+
+
+def test_an_extra_span_still_to_come_keeps_the_hours_it_needs(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    _change(engine, _no_saturday_blocks)  # the clock: 2026-03-10, before the clinic
+
+    page = signed_in("admin").post("/admin/practice/locations/visalia/hours", VISALIA_WEEK)
+
+    assert page.status_code == 422
+    assert page.context["problems"] == [
+        f"{SANDHU}, extra span 08:00-12:00 on Saturday 2026-09-12 is outside {VISALIA}'s "
+        "hours (closed on Saturday)"]
+    assert _hours(engine, "visalia")[5] == [(time(7), time(12))]
+
+
+def _thao_on_saturday(start: str, end: str, until: str) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        thao = next(p for p in document["providers"] if p["npi"] == THAO)
+        thao["blocks"].append({"days": ["sat"], "start": start, "end": end,
+                               "location": "visalia", "valid_until": until})
+
+    return change
+
+
+def test_a_block_that_ended_is_history_too_and_one_still_running_is_checked(
+    signed_in: SignIn, engine: Engine
+) -> None:
+    _change(engine, _thao_on_saturday("13:00", "15:00", "2026-02-28"))  # ended before 03-10
+
+    response = signed_in("admin").post("/admin/practice/locations/tulare/hours", TULARE_WEEK)
+    with pytest.raises(queries.ChangeRefused) as refused:
+        _change(engine, _thao_on_saturday("15:00", "16:00", "2026-03-31"))
+
+    assert response.status_code == 303
+    assert refused.value.problems == [
+        f"Dr. Kevin Thao (NPI 1904000555), Saturday block 15:00-16:00 is outside {VISALIA}'s "
+        "hours 07:00-12:00"]
 
 
 def test_a_holiday_is_added_and_removed(signed_in: SignIn, engine: Engine) -> None:

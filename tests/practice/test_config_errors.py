@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,25 @@ def test_it_refuses_a_block_on_a_day_the_site_is_closed(small_practice: dict[str
 
     assert "providers[1].blocks[0].days:" in line
     assert "sun closed" in line
+
+
+def test_a_past_extra_span_is_history_and_only_one_still_to_come_must_fit_the_hours(
+    small_practice: dict[str, Any], frozen_now: Callable[[str], datetime]
+) -> None:
+    frozen_now("2026-03-10T16:00:00+00:00")
+    # Saturdays at main are 08:00-12:00 now; both spans are on a Saturday afternoon.
+    small_practice["providers"][1]["exceptions"] = [
+        {"date": "2026-03-07", "kind": "extra", "start": "13:00", "end": "15:00",
+         "location": "main"},
+        {"date": "2026-03-14", "kind": "extra", "start": "13:00", "end": "15:00",
+         "location": "main"},
+    ]
+
+    (line,) = problems_of(small_practice)
+
+    assert line == (
+        "practice.yaml: providers[1].exceptions[1].start: extra span 13:00-15:00 on 2026-03-14 "
+        "(sat) is outside main's office hours that day; move it inside them (line 64)")
 
 
 def test_it_refuses_overlapping_blocks_of_one_provider(small_practice: dict[str, Any]) -> None:

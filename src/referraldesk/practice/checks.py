@@ -3,6 +3,13 @@ providers work inside their site's hours and are in one place at a time.
 
 Works on whichever items passed their own validation, with their index in the file,
 so a file with a broken provider still gets its other providers checked.
+
+What is dated before today is history: an extra span or a day off already over, a
+block whose `valid_until` has passed. It happened under the hours and sites of its
+own day, so it is not checked against today's: otherwise narrowing Saturday's hours
+today would be refused because of last September's Saturday clinic. It is still
+checked for what storing it needs (its site exists). Closures are never checked
+against hours, so a past closure only has to be well formed, as any other.
 """
 
 from __future__ import annotations
@@ -55,8 +62,11 @@ class Sections:
         )
 
 
-def reference_problems(sections: Sections) -> list[Problem]:
-    """Every cross-reference problem, in file order within each section."""
+def reference_problems(sections: Sections, today: date | None = None) -> list[Problem]:
+    """Every cross-reference problem, in file order within each section.
+
+    `today`: what is dated before it is history (see above); None checks everything.
+    """
     locations = {item.key: item for _, item in sections.locations}
     specialties = {item.key for _, item in sections.specialties} | sections.declared.get(
         "specialties", set()
@@ -98,7 +108,7 @@ def reference_problems(sections: Sections) -> list[Problem]:
     for index, provider in sections.providers:
         problems.extend(
             _provider_problems(
-                index, provider, locations, broken_locations, specialties, plan_names
+                index, provider, locations, broken_locations, specialties, plan_names, today
             )
         )
     return problems
@@ -160,6 +170,7 @@ def _provider_problems(
     broken_locations: set[str],
     specialties: set[str],
     plan_names: dict[str, str],
+    today: date | None,
 ) -> list[Problem]:
     base: tuple[str | int, ...] = ("providers", index)
     problems = []
@@ -177,7 +188,10 @@ def _provider_problems(
             )
     for n, block in enumerate(provider.blocks):
         if block.location not in broken_locations:
-            problems.extend(_block_problems((*base, "blocks", n), provider, block, locations))
+            ended = _before(block.valid_until, today)
+            problems.extend(
+                _block_problems((*base, "blocks", n), provider, block, locations, ended)
+            )
     problems.extend(_overlaps(base, provider.blocks, locations))
     for n, exception in enumerate(provider.exceptions):
         if exception.location is None or exception.location in broken_locations:
@@ -186,6 +200,8 @@ def _provider_problems(
         site = locations.get(exception.location)
         if site is None:
             problems.append(_unknown(path, "location", exception.location, locations))
+        elif _before(exception.date, today):
+            continue
         elif exception.location not in provider.locations:
             what = "extra span" if exception.kind == "extra" else "time off"
             problems.append(_not_listed(path, site, provider, locations,
@@ -205,6 +221,10 @@ def _provider_problems(
                     )
                 )
     return problems
+
+
+def _before(day: date | None, today: date | None) -> bool:
+    return day is not None and today is not None and day < today
 
 
 def _not_listed(
@@ -233,6 +253,7 @@ def _block_problems(
     provider: ProviderConfig,
     block: BlockConfig,
     locations: dict[str, LocationConfig],
+    ended: bool,
 ) -> list[Problem]:
     site = locations.get(block.location)
     if site is None:
@@ -240,7 +261,7 @@ def _block_problems(
     problems = []
     span = Span(start=block.start, end=block.end)
     named = f"{day_names(block.days)} block {span.text()}"
-    if block.location not in provider.locations:
+    if not ended and block.location not in provider.locations:
         problems.append(_not_listed((*path, "location"), site, provider, locations,
                                     f"{named} is at {site.name}"))
     if span.minutes() < provider.slot_minutes:
@@ -253,7 +274,7 @@ def _block_problems(
             )
         )
     outside = [day for day in block.days if not _inside_hours(span, site.hours.get(day, []))]
-    if outside:
+    if outside and not ended:
         problems.append(_outside_hours_problem(path, span, block, site, outside))
     return problems
 

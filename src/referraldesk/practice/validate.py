@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from referraldesk.clock import now
 from referraldesk.practice.checks import Sections, reference_problems
 from referraldesk.practice.problems import ConfigError, Problem, prefixed
 from referraldesk.practice.schema import SECTION_MODELS, PracticeConfig, PracticeInfo
@@ -39,7 +42,16 @@ def read_config(path: Path) -> PracticeConfig:
 
 def config_problems(config: PracticeConfig) -> list[Problem]:
     """The cross-reference problems of a config built in code (its items are already valid)."""
-    return reference_problems(Sections.of(config))
+    return reference_problems(Sections.of(config), practice_today(config.practice))
+
+
+def practice_today(practice: PracticeInfo | None) -> date:
+    """The practice's date by its clock: what is dated before it is history (`checks`).
+
+    A practice section too broken to read is in the zone the file's default names.
+    """
+    zone = practice.timezone if practice is not None else "America/Los_Angeles"
+    return now().astimezone(ZoneInfo(zone)).date()
 
 
 def check_data(data: Any) -> tuple[PracticeConfig | None, list[Problem]]:
@@ -63,7 +75,7 @@ def check_data(data: Any) -> tuple[PracticeConfig | None, list[Problem]]:
         "specialties": _raw_values(data.get("specialties"), "key"),
         "plans": _raw_values(data.get("plans"), "key") | _raw_values(data.get("plans"), "name"),
     }
-    problems.extend(reference_problems(sections))
+    problems.extend(reference_problems(sections, practice_today(practice)))
     if problems or practice is None:
         return None, problems
     config = PracticeConfig(
