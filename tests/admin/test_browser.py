@@ -218,6 +218,25 @@ def test_an_administrator_edits_office_hours(page: Any, site: Site) -> None:
         assert [(row.opens.hour, row.closes.hour) for row in saturday] == [(9, 12)]
 
 
+def test_refused_office_hours_name_each_provider_and_the_page_keeps_its_address(
+    page: Any, site: Site
+) -> None:
+    _sign_in(page, "admin")
+    page.goto("/admin/practice")
+
+    page.fill("#hours_visalia_sat", "08:00-11:00")
+    page.locator("#hours-visalia button[type=submit]").click()
+    page.wait_for_load_state()
+
+    assert page.url == f"{site.url}/admin/practice"
+    assert ("Dr. Javier Montoya (NPI 1904000449), Saturday block 07:00-12:00 is outside "
+            "Sequoia Valley Occupational Health - Visalia's hours 08:00-11:00"
+            ) in page.get_by_role("alert").inner_text()
+    _shot(page, "06b-office-hours-refused")
+    page.reload()
+    assert page.get_by_role("alert").count() == 0  # the page again, not the form posted again
+
+
 def test_an_auditor_filters_the_numbers(page: Any) -> None:
     _sign_in(page, "auditor")
     page.click("nav >> text=Numbers")

@@ -97,6 +97,8 @@ def test_hours_a_providers_week_no_longer_fits_in_are_refused_naming_each_provid
         f"Marco Estrada (NPI 1904001561), Saturday block 07:00-11:30 {outside}",
     ]
     assert "Nothing was changed." in page.text
+    # Shown at the form's URL; the browser is sent back to the page's own address.
+    assert '<body data-address="/admin/practice">' in page.text
     assert _hours(engine, "visalia")[5] == [(time(7), time(12))]
 
 

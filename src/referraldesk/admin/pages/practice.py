@@ -42,6 +42,8 @@ def _page(request: Request, session: DbSession, viewer: Viewer, *, flash: str | 
         "config": document, "flash": flash, "problems": problems or [],
         "weekdays": WEEKDAYS, "languages": SUPPORTED_LANGUAGES, "coverage_modes": COVERAGE_MODES,
         "hours_text": queries.hours_as_text,
+        # A refusal is rendered at the form's own URL; the browser is put back here.
+        "address": "/admin/practice",
     }
     return render(request, "practice.html", context, viewer=viewer, page="practice",
                   status_code=status_code)

@@ -6,3 +6,10 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// A refused form is shown at the address it was posted to, which has no page of its own:
+// put the page's address back, so a reload or a bookmark shows the page, not a re-post.
+const address = document.body.dataset.address;
+if (address && window.location.pathname !== address) {
+  window.history.replaceState(null, "", address);
+}
