@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.intake.support import bearer, sample
 
-from referraldesk.models import IntakeMessage, Patient, Referral
+from referraldesk.models import IntakeMessage, Patient, Referral, ReferringPractice
 
 
 def post(client: TestClient, secrets: dict[str, str], body: str | dict[str, Any],
@@ -148,3 +149,72 @@ def test_a_revoked_service_request_cancels_the_referral(
     db.expire_all()
     referral = db.get(Referral, created["id"])
     assert referral is not None and referral.status == "cancelled"
+
+
+KAWEAH = {"resourceType": "Organization", "id": "kaweah", "name": "Kaweah Kids Clinic",
+          "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}]}
+ANTHEM = {"resourceType": "Organization", "id": "anthem", "name": "Anthem Blue Cross"}
+
+
+def with_organizations(*organizations: dict[str, Any],
+                       requester: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The pediatric Bundle with these Organizations added, and its requester replaced."""
+    bundle = json.loads(sample("fhir_bundle_peds_referral.json"))
+    bundle["entry"] += [{"fullUrl": f"urn:uuid:6f1e2c7a-0009-4c1b-9a11-0a000000001{number}",
+                         "resource": organization}
+                        for number, organization in enumerate(organizations)]
+    if requester is not None:
+        bundle["entry"].append({"fullUrl": "urn:uuid:6f1e2c7a-0009-4c1b-9a11-0a0000000020",
+                                "resource": requester})
+        bundle["entry"][3]["resource"]["requester"] = {
+            "reference": "urn:uuid:6f1e2c7a-0009-4c1b-9a11-0a0000000020"}
+    return bundle
+
+
+def test_two_organizations_the_requester_does_not_name_are_refused_not_guessed(
+    client: TestClient, secrets: dict[str, str], db: Session
+) -> None:
+    bundle = with_organizations(ANTHEM, KAWEAH)
+
+    response = post(client, secrets, bundle)
+
+    assert response.status_code == 422
+    issue = OperationOutcome.model_validate(response.json()).issue[0]
+    assert issue.expression == ["Bundle.entry[3].resource.requester"]
+    assert issue.diagnostics.startswith(
+        "Bundle.entry[3].resource.requester: the request holds 2 Organizations ('Anthem Blue "
+        "Cross', 'Kaweah Kids Clinic') and the requester names none of them")
+    assert db.scalar(select(func.count()).select_from(Referral)) == 0
+    assert db.scalars(select(ReferringPractice.name)).all() == []
+    kept = db.scalars(select(IntakeMessage)).one()
+    assert (kept.status, kept.body) == ("failed", json.dumps(bundle))
+
+
+@pytest.mark.parametrize(
+    ("organizations", "requester", "practice"),
+    [
+        # The requester is the Organization itself.
+        ([ANTHEM, KAWEAH], {"resourceType": "Organization", "name": "Tulare Pediatrics"},
+         "Tulare Pediatrics"),
+        # The requester is a PractitionerRole: its organization, not the payer beside it.
+        ([ANTHEM, KAWEAH], {"resourceType": "PractitionerRole",
+                            "practitioner": {"reference": "urn:uuid:6f1e2c7a-0002-4c1b-9a11-"
+                                                          "0a0000000002"},
+                            "organization": {"reference": "Organization/kaweah"}},
+         "Kaweah Kids Clinic"),
+        # One practice written twice: the same name in other capitals...
+        ([KAWEAH, {**KAWEAH, "id": "k2", "name": "KAWEAH KIDS CLINIC", "identifier": []}], None,
+         "Kaweah Kids Clinic"),
+        # ... or another name with the same identifier.
+        ([KAWEAH, {**KAWEAH, "id": "k2", "name": "Kaweah Kids"}], None, "Kaweah Kids Clinic"),
+        ([KAWEAH], None, "Kaweah Kids Clinic"),
+    ],
+)
+def test_an_organization_the_request_makes_plain_is_the_referring_practice(
+    client: TestClient, secrets: dict[str, str], db: Session,
+    organizations: list[dict[str, Any]], requester: dict[str, Any] | None, practice: str
+) -> None:
+    response = post(client, secrets, with_organizations(*organizations, requester=requester))
+
+    assert response.status_code == 201, response.text
+    assert db.scalars(select(ReferringPractice.name)).all() == [practice]

@@ -6,6 +6,11 @@ names a patient already registered here. A ServiceRequest with status revoked or
 entered-in-error cancels the referral with the same placer identifier; one sent in a
 transaction Bundle entry whose request.method is PUT changes it (urgency, reason...).
 
+The referring practice is the Organization the requester names (itself, or its
+PractitionerRole's organization), else the request's one Organization; a request
+holding different Organizations, none named by the requester, is refused rather than
+filed under a guess.
+
 Authorization, where a referring system puts it: a ClaimResponse (the plan's answer
 to a prior-authorization request) referenced from `supportingInfo` or `insurance`,
 whose `preAuthRef` is the number and `preAuthPeriod` the days it covers; and the Da
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from textwrap import shorten
 from typing import Any
 
 from referraldesk.errors import InvalidArgument
@@ -34,7 +40,7 @@ from referraldesk.intake.facts import (
 )
 from referraldesk.intake.fhir.read import FhirRequest, Resource
 from referraldesk.intake.words import language_of, person_name, urgency_of
-from referraldesk.patients.names import split_surnames
+from referraldesk.patients.names import fold, split_surnames
 from referraldesk.patients.phones import normalize_phone
 from referraldesk.referrals.schemas import normalize_icd10
 
@@ -60,17 +66,9 @@ def referral_facts(request: FhirRequest, fallback_practice: str | None) -> Refer
     problems: list[Problem] = []
     action = _action(request)
     requester = request.resolve(sr.get("requester"))
-    practice = _practice(request, requester) or (fallback_practice or "").strip()
-    if not practice:
-        problems.append(Problem(f"{request.path}.requester", "no referring practice: name it "
-                                "in an Organization (the requester, or its PractitionerRole's "
-                                "organization)", MISSING))
-    elif len(practice) > PRACTICE_NAME_MAX:
-        problems.append(Problem(f"{request.path}.requester", "the referring practice's name "
-                                f"is {len(practice)} characters long; at most "
-                                f"{PRACTICE_NAME_MAX}", INVALID))
     facts = ReferralFacts(action=action, placer_id=_placer_id(sr),
-                          referring_practice=practice or "")
+                          referring_practice=_practice(request, requester, fallback_practice,
+                                                       problems))
     _read_requester(request, requester, sr.get("requester") or {}, facts)
     if action == CANCEL:
         facts.change_reason = _notes(sr)[0] if _notes(sr) else "ServiceRequest revoked"
@@ -97,17 +95,58 @@ def _placer_id(sr: Resource) -> str | None:
     return str(identifiers[0]["value"]) if identifiers else None
 
 
-def _practice(request: FhirRequest, requester: Resource | None) -> str | None:
-    organization = None
+def _practice(request: FhirRequest, requester: Resource | None, fallback: str | None,
+              problems: list[Problem]) -> str:
+    where = f"{request.path}.requester"
+    organizations = _organizations(request, requester)
+    if not _one_organization(organizations):
+        # Taking the first would file the referral under whichever came first: the
+        # payer, or the practice it is sent to, as readily as the sender.
+        names = ", ".join(repr(shorten(str(o.get("name") or "(no name)"), 60))
+                          for o in organizations)
+        problems.append(Problem(where, f"the request holds {len(organizations)} Organizations "
+                                f"({names}) and the requester names none of them: point the "
+                                "requester at the referring practice's Organization, or at a "
+                                "PractitionerRole whose organization it is", INVALID))
+        return ""
+    named = next((str(o["name"]).strip() for o in organizations if o.get("name")), "")
+    practice = named or (fallback or "").strip()
+    if not practice:
+        problems.append(Problem(where, "no referring practice: name it in an Organization (the "
+                                "requester, or its PractitionerRole's organization)", MISSING))
+    elif len(practice) > PRACTICE_NAME_MAX:
+        problems.append(Problem(where, "the referring practice's name is "
+                                f"{len(practice)} characters long; at most {PRACTICE_NAME_MAX}",
+                                INVALID))
+    return practice
+
+
+def _organizations(request: FhirRequest, requester: Resource | None) -> list[Resource]:
+    """The Organization the requester names, else every Organization in the request."""
+    if requester is not None and requester.get("resourceType") == "PractitionerRole":
+        requester = request.resolve(requester.get("organization"))
     if requester is not None and requester.get("resourceType") == "Organization":
-        organization = requester
-    elif requester is not None and requester.get("resourceType") == "PractitionerRole":
-        organization = request.resolve(requester.get("organization"))
-    if organization is None:
-        organization = next((r for r in request.resources.values()
-                             if r.get("resourceType") == "Organization"), None)
-    name = (organization or {}).get("name")
-    return str(name).strip() if name else None
+        return [requester]
+    # The index holds a Bundle entry under its fullUrl and its Type/id: one resource, twice.
+    found = {id(r): r for r in request.resources.values()
+             if r.get("resourceType") == "Organization"}
+    return list(found.values())
+
+
+def _one_organization(organizations: list[Resource]) -> bool:
+    """True for none or one, and for one practice written twice: every Organization with
+    the same name (as `find_referring_practice` compares names), or sharing an identifier."""
+    if len(organizations) < 2:
+        return True
+    names = {fold(str(o.get("name") or "")) for o in organizations}
+    if len(names) == 1 and "" not in names:
+        return True
+    return bool(set.intersection(*(_identifiers(o) for o in organizations)))
+
+
+def _identifiers(resource: Resource) -> set[tuple[str, str]]:
+    return {(str(i.get("system") or ""), str(i["value"])) for i in resource.get("identifier") or []
+            if isinstance(i, dict) and i.get("value")}
 
 
 def _read_requester(request: FhirRequest, requester: Resource | None, reference: Resource,
