@@ -129,6 +129,24 @@ def test_import_fhir_refuses_a_practice_option_that_names_no_practice(
     assert db.scalar(select(func.count()).select_from(IntakeMessage)) == 0
 
 
+def test_import_fhir_refuses_a_practice_option_with_a_control_character(db: Session) -> None:
+    result = runner.invoke(app, ["import", "fhir", "--now", NOW, "--practice",
+                                 "Tulare\x1b[31m Pediatrics", str(SAMPLES / PEDS)])
+
+    assert result.exit_code == 1
+    assert ("error: --practice contains control or invisible characters (U+001B); send the "
+            "name as printed") in result.output
+    assert db.scalar(select(func.count()).select_from(IntakeMessage)) == 0
+
+
+def test_import_fhir_a_practice_option_on_two_lines_is_one_name(db: Session) -> None:
+    result = runner.invoke(app, ["import", "fhir", "--now", NOW, "--practice",
+                                 "Tulare\n  Pediatrics", str(SAMPLES / PEDS)])
+
+    assert result.exit_code == 0, report_lines(result.stdout)
+    assert db.scalars(select(ReferringPractice.name)).all() == ["Tulare Pediatrics"]
+
+
 def test_import_fhir_an_organization_name_too_long_is_a_422_naming_it(
     db: Session, tmp_path: Path
 ) -> None:

@@ -362,6 +362,8 @@ def test_hostile_referrals_are_refused_whole(
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("given_names", "Tomás\x00", "control or invisible characters"),
     ("surnames", ["Iba\u202erra"], "control or invisible characters"),
+    # A bidi isolate: a format character the first list of them missed.
+    ("given_names", "Ana\u2067", "control or invisible characters (U+2067)"),
     ("surnames", ["I" * 101], "longer than 100 characters"),
     ("phone", "+44 20 7946 0958", "not a North American (+1) number"),
 ])

@@ -82,15 +82,21 @@ def import_fhir(
 
 def _practice_named(practice: str | None) -> str | None:
     """--practice as given, or the error that says why it names no practice."""
-    from referraldesk.intake.fhir.mapping import PRACTICE_NAME_MAX
+    from referraldesk.errors import InvalidArgument
+    from referraldesk.patients.names import printable_name, single_spaced
+    from referraldesk.referrals.referrers import NAME_MAX
 
     if practice is None:
         return None
-    name = practice.strip()
+    name = single_spaced(practice)
     if not name:
         fail("--practice is empty: give the referring practice's name")
-    if len(name) > PRACTICE_NAME_MAX:
-        fail(f"--practice is {len(name)} characters long; at most {PRACTICE_NAME_MAX}")
+    if len(name) > NAME_MAX:
+        fail(f"--practice is {len(name)} characters long; at most {NAME_MAX}")
+    try:
+        name = printable_name(name, "--practice")
+    except InvalidArgument as exc:
+        fail(exc.message)
     return name
 
 

@@ -37,7 +37,7 @@ from referraldesk.intake.facts import (
 )
 from referraldesk.intake.queue import Outcome, attempt, record, settle_applied, settle_failed
 from referraldesk.intake.specialties import resolve_specialty
-from referraldesk.intake.words import language_of, urgency_of
+from referraldesk.intake.words import language_of, practice_name_at, urgency_of
 from referraldesk.models import Specialty
 from referraldesk.models.intake import IntakeMessage
 from referraldesk.patients.names import split_surnames
@@ -157,11 +157,15 @@ def row_facts(session: Session, row: dict[str, str], number: int) -> ReferralFac
     npi = row.get("referring_provider_npi") or None
     if npi and not re.fullmatch(r"\d{10}", npi):
         problem("referring_provider_npi", f"{npi!r} is not an NPI: it has ten digits")
+    practice = row.get("referring_practice", "")
+    if practice:
+        practice = practice_name_at(f"row {number}, column referring_practice", practice,
+                                    problems)
     if problems:
         raise IntakeProblems(problems)
     return ReferralFacts(
         action=NEW, placer_id=row.get("placer_id") or None,
-        referring_practice=row["referring_practice"],
+        referring_practice=practice,
         referring_provider=row.get("referring_provider", ""), referring_npi=npi,
         patient=PatientFacts(
             given_names=row["patient_given"], surnames=split_surnames(row["patient_surnames"]),

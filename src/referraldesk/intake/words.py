@@ -1,9 +1,12 @@
-"""Small readings every door shares: urgency words, language codes, display case."""
+"""Small readings every door shares: urgency words, language codes, display case, the
+referring practice's name."""
 
 from __future__ import annotations
 
-from referraldesk.intake.facts import Urgency
+from referraldesk.errors import InvalidArgument
+from referraldesk.intake.facts import Problem, Urgency
 from referraldesk.patients.names import fold
+from referraldesk.referrals.referrers import practice_name
 
 # HL7 table 0485 / 0280 codes and FHIR request-priority, folded: S stat, A asap,
 # T timing critical are urgent; R routine, P preop, C callback and PRN are not.
@@ -43,3 +46,13 @@ def display_case(text: str) -> str:
 def person_name(given: str, family: str, prefix: str = "") -> str:
     """A provider's name as staff read it: "Dr. Priya Natarajan"."""
     return " ".join(part for part in (prefix, display_case(given), display_case(family)) if part)
+
+
+def practice_name_at(where: str, name: str, problems: list[Problem]) -> str:
+    """The referring practice's name as kept (`practice_name`); when the rule refuses it,
+    `name` as sent and a problem at `where`, the field of the message that holds it."""
+    try:
+        return practice_name(name)
+    except InvalidArgument as exc:
+        problems.append(Problem(where, exc.message))
+        return name

@@ -13,11 +13,19 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from referraldesk.errors import InvalidArgument
+
 # Hyphens, apostrophes and periods separate name parts ("López-García", "O'Neil",
 # "Ma. José"); every other punctuation mark goes the same way.
 _SEPARATORS = re.compile(r"[^\w\s]|_")
 _SPACES = re.compile(r"\s+")
 _HYPHENS = re.compile(r"\s*-\s*")
+# Control characters (Cc: C0, DEL, C1), format characters (Cf: zero-width spaces, bidi
+# overrides and isolates, BOM, soft hyphen) and lone surrogates (Cs, which a JSON
+# escape can carry and no database can store). Unseen on screen, they make a name fold
+# differently from the same name typed plainly ("Maria\x00" once slipped past the
+# duplicate check as a second patient), and a bidi override makes it read as another.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs"})
 
 # Particles that belong to the word after them: "de la Cruz" is one surname.
 _PARTICLES = frozenset({"de", "del", "la", "las", "los", "y", "da", "dos", "van", "von", "di"})
@@ -69,6 +77,29 @@ def tokens(text: str) -> list[str]:
     """Return the folded words of `text`."""
     folded = fold(text)
     return folded.split(" ") if folded else []
+
+
+def single_spaced(text: str) -> str:
+    """Return `text` with each run of whitespace (newlines and tabs too) one space, trimmed."""
+    return " ".join(text.split())
+
+
+def unprintable(text: str) -> list[str]:
+    """Return the control and format characters in `text` as U+XXXX codes, each once."""
+    found = dict.fromkeys(ch for ch in text if unicodedata.category(ch) in _UNPRINTABLE)
+    return [f"U+{ord(ch):04X}" for ch in found]
+
+
+def printable_name(text: str, field: str) -> str:
+    """Return a name from outside single-spaced; InvalidArgument naming `field` when it
+    holds a control or format character other than whitespace (refused, not stripped:
+    what is left after stripping is a name nobody sent)."""
+    spaced = single_spaced(text)
+    codes = unprintable(spaced)
+    if codes:
+        raise InvalidArgument(f"{field} contains control or invisible characters "
+                              f"({', '.join(codes)}); send the name as printed", field=field)
+    return spaced
 
 
 def name_key(given: str, surnames: list[str]) -> str:

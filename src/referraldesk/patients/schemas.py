@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date, time
 from typing import Any, Literal
@@ -19,6 +18,7 @@ from pydantic import (
 from referraldesk.clock import now
 from referraldesk.errors import InvalidArgument
 from referraldesk.patients.consents import CONSENT_KINDS
+from referraldesk.patients.names import printable_name
 from referraldesk.patients.phones import normalize_phone
 from referraldesk.scheduling.windows import (
     WEEKDAY_KEYS,
@@ -31,12 +31,6 @@ MAX_AGE_YEARS = 120
 # Longer than any real given name or surname (HL7 XPN components are 194 at most, and
 # real ones far shorter); a longer one is a mistake or an attack, refused at every door.
 MAX_NAME_LENGTH = 100
-# Control characters (C0, DEL, C1) and invisible format marks (zero-width spaces, bidi
-# overrides, BOM). A name "Maria\x00" or "Maria\u200b" folds differently from "Maria",
-# so it once slipped past the duplicate check as a second patient.
-NAME_CONTROL_CHARACTERS = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
-)
 _LANGUAGES = {
     "en": "en",
     "eng": "en",
@@ -136,11 +130,10 @@ class PatientIn(BaseModel):
 
 
 def _printable(value: str, field: str) -> str:
-    if NAME_CONTROL_CHARACTERS.search(value):
-        raise ValueError(
-            f"{field} contains control or invisible characters; send the name as printed"
-        )
-    return value
+    try:
+        return printable_name(value, field)
+    except InvalidArgument as exc:
+        raise ValueError(exc.message) from exc
 
 
 def parse_patient(data: Mapping[str, Any] | PatientIn) -> PatientIn:

@@ -14,14 +14,36 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from referraldesk.errors import InvalidArgument
 from referraldesk.logging import get_logger
 from referraldesk.models import ReferringPractice
-from referraldesk.patients.names import fold
+from referraldesk.patients.names import fold, printable_name
 
 log = get_logger(__name__)
 
 NO_PROTOCOL = "none"
 MESSAGE_PROTOCOLS = ("hl7_mllp", "hl7_http", "fhir")
+FIELD = "referring_practice"
+# ReferringPractice.name is String(200).
+NAME_MAX = 200
+
+
+def practice_name(name: str, field: str = FIELD) -> str:
+    """A practice's name as a referral sends it, as we keep it: single-spaced, and
+    InvalidArgument naming `field` when it holds a control or format character or is
+    longer than NAME_MAX.
+
+    Refused rather than stripped although the name is only a label: an HL7, FHIR or
+    CSV message waits in the intake queue to be replayed, and an API caller hears 422
+    and sends again, so no referral is lost; whereas a stripped name ("[31mValley"
+    from "\\x1b[31mValley") would be filed in the practice directory for good, and
+    every later referral matched to it.
+    """
+    printable = printable_name(name, field)
+    if len(printable) > NAME_MAX:
+        raise InvalidArgument(f"the referring practice's name is {len(printable)} characters "
+                              f"long; at most {NAME_MAX}", field=field)
+    return printable
 
 
 def find_referring_practice(
@@ -46,8 +68,10 @@ def referring_practice_for(
     """The practice on file (see `find_referring_practice`), or a new one with protocol "none".
 
     A new practice does not keep the NPI: the one a referral carries is the referring
-    provider's, and a provider who works at two practices must not merge them.
+    provider's, and a provider who works at two practices must not merge them. A name
+    `practice_name` refuses raises InvalidArgument.
     """
+    name = practice_name(name)
     found = find_referring_practice(session, name, npi)
     if found is not None:
         return found

@@ -9,7 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from referraldesk.errors import InvalidArgument
 from referraldesk.patients.schemas import invalid_from
+from referraldesk.referrals.referrers import practice_name
 
 # ICD-10-CM: a letter, a digit, a digit or letter, then up to four characters after
 # the dot ("M25.561", "W11.XXXA", "L84").
@@ -59,6 +61,17 @@ class ReferralIn(BaseModel):
         if isinstance(value, str):
             return _URGENCY_WORDS.get(value.strip().lower(), value)
         return value
+
+    @field_validator("referring_practice", mode="before")
+    @classmethod
+    def _practice_name(cls, value: object) -> object:
+        # Before the length check, which counts the name as kept.
+        if not isinstance(value, str):
+            return value
+        try:
+            return practice_name(value)
+        except InvalidArgument as exc:
+            raise ValueError(exc.message) from exc
 
     @field_validator("referring_npi")
     @classmethod

@@ -39,7 +39,7 @@ from referraldesk.intake.facts import (
     SpecialtyHints,
 )
 from referraldesk.intake.fhir.read import FhirRequest, Resource
-from referraldesk.intake.words import language_of, person_name, urgency_of
+from referraldesk.intake.words import language_of, person_name, practice_name_at, urgency_of
 from referraldesk.patients.names import fold, split_surnames
 from referraldesk.patients.phones import normalize_phone
 from referraldesk.referrals.schemas import normalize_icd10
@@ -51,8 +51,6 @@ _CANCELLING = ("revoked", "entered-in-error")
 _COVERAGE_INFORMATION = "coverage-information"
 # CRD pa-needed codes that mean the visit needs a prior authorization.
 _PA_NEEDED = ("auth-needed", "satisfied", "performpa")
-# The longest referring practice name a referral keeps (referrals.schemas.ReferralIn).
-PRACTICE_NAME_MAX = 200
 _OUR_PATIENT = re.compile(r"^Patient/([0-9a-f]{32})$")
 
 
@@ -114,11 +112,8 @@ def _practice(request: FhirRequest, requester: Resource | None, fallback: str | 
     if not practice:
         problems.append(Problem(where, "no referring practice: name it in an Organization (the "
                                 "requester, or its PractitionerRole's organization)", MISSING))
-    elif len(practice) > PRACTICE_NAME_MAX:
-        problems.append(Problem(where, "the referring practice's name is "
-                                f"{len(practice)} characters long; at most {PRACTICE_NAME_MAX}",
-                                INVALID))
-    return practice
+        return ""
+    return practice_name_at(where, practice, problems)
 
 
 def _organizations(request: FhirRequest, requester: Resource | None) -> list[Resource]:

@@ -34,13 +34,9 @@ from referraldesk.intake.words import language_of
 from referraldesk.logging import get_logger
 from referraldesk.models import Patient, PatientPhone
 from referraldesk.patients.identity import find_patient
-from referraldesk.patients.names import name_key, split_surnames
+from referraldesk.patients.names import name_key, single_spaced, split_surnames, unprintable
 from referraldesk.patients.phones import try_normalize_phone
-from referraldesk.patients.schemas import (
-    MAX_AGE_YEARS,
-    MAX_NAME_LENGTH,
-    NAME_CONTROL_CHARACTERS,
-)
+from referraldesk.patients.schemas import MAX_AGE_YEARS, MAX_NAME_LENGTH
 from referraldesk.patients.service import lock_registrations
 
 Resource = dict[str, Any]
@@ -134,14 +130,14 @@ def _facts(index: int, patient: Resource, problems: list[Problem]) -> PatientFac
     facts = PatientFacts(language=_language(patient))
     names = [n for n in patient.get("name") or [] if isinstance(n, dict)]
     name = ([n for n in names if n.get("use") in ("official", "usual")] or names or [{}])[0]
-    given = " ".join(_undigit(str(part)) for part in name.get("given") or []).strip()
+    given = single_spaced(" ".join(_undigit(str(part)) for part in name.get("given") or []))
     family = " ".join(_undigit(part) for part in str(name.get("family") or "").split()).strip()
     if not given or not family:
         problems.append(Problem(f"{where}.name", "the patient needs a family and a given name",
                                 MISSING))
     facts.given_names, facts.surnames = given, split_surnames(family) if family else []
     too_long = max(len(given), len(family)) > MAX_NAME_LENGTH
-    if NAME_CONTROL_CHARACTERS.search(given + family) or too_long:
+    if unprintable(given + family) or too_long:
         problems.append(Problem(f"{where}.name", "the name holds control or invisible "
                                 f"characters, or a part over {MAX_NAME_LENGTH} characters"))
     birth = str(patient.get("birthDate") or "")

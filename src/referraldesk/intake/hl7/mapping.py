@@ -33,7 +33,13 @@ from referraldesk.intake.facts import (
     Urgency,
 )
 from referraldesk.intake.hl7.message import Hl7Message, Segment
-from referraldesk.intake.words import display_case, language_of, person_name, urgency_of
+from referraldesk.intake.words import (
+    display_case,
+    language_of,
+    person_name,
+    practice_name_at,
+    urgency_of,
+)
 from referraldesk.patients.names import parse_stored_name
 from referraldesk.patients.phones import normalize_phone
 from referraldesk.referrals.schemas import normalize_icd10
@@ -58,8 +64,9 @@ def referral_facts(message: Hl7Message) -> ReferralFacts:
         field = "RF1-6" if message.message_code == "REF" else "ORC-2"
         problems.append(Problem(field, f"no placer referral id: a {action} message must name "
                                        "the referral it changes", MISSING))
+    where, practice = _referring_practice(message)
     facts = ReferralFacts(action=action, placer_id=placer_id,
-                          referring_practice=_referring_practice(message))
+                          referring_practice=practice_name_at(where, practice, problems))
     _read_referrer(message, facts)
     if action != CANCEL:
         # A change names its referral by placer id; only a new one needs the patient.
@@ -94,13 +101,17 @@ def _placer_id(message: Hl7Message) -> str | None:
     return None
 
 
-def _referring_practice(message: Hl7Message) -> str:
+def _referring_practice(message: Hl7Message) -> tuple[str, str]:
+    """The field that names the referring practice, and the name."""
     provider = _provider_segment(message, "RP")
     if provider is not None:
         named = _last_component(provider, 4)
         if named:
-            return named
-    return display_case(message.msh.value(4) or message.msh.value(3) or "unknown sender")
+            return "PRD-4", named
+    for number in (4, 3):
+        if message.msh.value(number):
+            return f"MSH-{number}", display_case(message.msh.value(number))
+    return "MSH-4", "unknown sender"
 
 
 def _read_referrer(message: Hl7Message, facts: ReferralFacts) -> None:
