@@ -215,8 +215,9 @@ def test_the_public_routes_are_exactly_these() -> None:
     public = {key for key, rule in ROUTES.items() if rule.door == "public"}
 
     assert public == {
-        "GET /healthz", "GET /openapi.json", "GET /docs", "GET /docs/oauth2-redirect",
-        "GET /docs/assets/{name}", "GET /chat", "GET /chat/static/{name}",
+        "GET /healthz", "GET /favicon.ico", "GET /openapi.json", "GET /docs",
+        "GET /docs/oauth2-redirect", "GET /docs/assets/{name}", "GET /chat",
+        "GET /chat/static/{name}",
         "POST /api/conversations",
         "POST /api/conversations/{conversation_id}/messages",
         "POST /api/conversations/{conversation_id}/end", "GET /admin/login",

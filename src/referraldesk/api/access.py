@@ -3,7 +3,8 @@
 `ROUTES` names every route as `"METHOD /path/{template}"` (a WebSocket handshake as
 `"WS /path"`), exactly as the route declares it, and says which door it has:
 
-- `PUBLIC`: anyone (the chat, health, the sign-in page, the API's own schema);
+- `PUBLIC`: anyone (the chat, health, the site's icon, the sign-in page, the API's own
+  schema);
 - `TWILIO`: a valid X-Twilio-Signature; no token or session opens it;
 - `SECRET_URL`: the URL carries its own secret (calendar feeds, which calendar apps
   fetch without headers); a wrong one is a 404 like a missing one;
@@ -76,6 +77,7 @@ def rights(action: str) -> Access:
 ROUTES: dict[str, Access] = {
     # the app itself
     "GET /healthz": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
     "GET /openapi.json": PUBLIC,
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
