@@ -190,6 +190,22 @@ def test_two_organizations_the_requester_does_not_name_are_refused_not_guessed(
     assert (kept.status, kept.body) == ("failed", json.dumps(bundle))
 
 
+VALLEY_SPECIALISTS = {"resourceType": "Organization", "id": "valley", "name": "Valley Specialists"}
+
+
+def test_the_payer_and_the_performer_are_not_taken_for_the_sender(
+    client: TestClient, secrets: dict[str, str], db: Session
+) -> None:
+    bundle = with_organizations(ANTHEM, KAWEAH, VALLEY_SPECIALISTS)
+    bundle["entry"][2]["resource"]["payor"] = [{"reference": "Organization/anthem"}]
+    bundle["entry"][3]["resource"]["performer"] = [{"reference": "Organization/valley"}]
+
+    response = post(client, secrets, bundle)
+
+    assert response.status_code == 201, response.text
+    assert db.scalars(select(ReferringPractice.name)).all() == ["Kaweah Kids Clinic"]
+
+
 @pytest.mark.parametrize(
     ("organizations", "requester", "practice"),
     [

@@ -7,9 +7,9 @@ entered-in-error cancels the referral with the same placer identifier; one sent 
 transaction Bundle entry whose request.method is PUT changes it (urgency, reason...).
 
 The referring practice is the Organization the requester names (itself, or its
-PractitionerRole's organization), else the request's one Organization; a request
-holding different Organizations, none named by the requester, is refused rather than
-filed under a guess.
+PractitionerRole's organization), else the request's one Organization besides the
+payer (Coverage.payor) and the performer; a request holding different such
+Organizations, none named by the requester, is refused rather than filed under a guess.
 
 Authorization, where a referring system puts it: a ClaimResponse (the plan's answer
 to a prior-authorization request) referenced from `supportingInfo` or `insurance`,
@@ -125,7 +125,20 @@ def _organizations(request: FhirRequest, requester: Resource | None) -> list[Res
     # The index holds a Bundle entry under its fullUrl and its Type/id: one resource, twice.
     found = {id(r): r for r in request.resources.values()
              if r.get("resourceType") == "Organization"}
+    for other in _not_the_sender(request):
+        found.pop(id(other), None)
     return list(found.values())
+
+
+def _not_the_sender(request: FhirRequest) -> list[Resource]:
+    """Organizations the request names in another part: the plan that pays
+    (Coverage.payor) and the practice asked to see the patient (performer)."""
+    references = list(request.service_request.get("performer") or [])
+    for resource in request.resources.values():
+        if resource.get("resourceType") == "Coverage":
+            references.extend(resource.get("payor") or [])
+    resolved = (request.resolve(ref) for ref in references if isinstance(ref, dict))
+    return [r for r in resolved if r is not None and r.get("resourceType") == "Organization"]
 
 
 def _one_organization(organizations: list[Resource]) -> bool:
