@@ -34,6 +34,27 @@ class TestEscapes:
 
         assert facts.reason == M1_TEXT
 
+    @pytest.mark.parametrize(
+        ("wire", "text"),
+        [
+            (r"Effusion\.br\limited flexion", "Effusion\nlimited flexion"),
+            (r"Temp 38\X2E\5 C", "Temp 38.5 C"),
+            (r"plain \H\bold\N\ text", "plain bold text"),
+            (r"a\F\b\R\c\E\d", "a|b~c\\d"),
+        ],
+    )
+    def test_every_escape_reaches_the_referral_decoded_from_a_whole_message(
+        self, wire: str, text: str
+    ) -> None:
+        """Through hl7apy's parse too: it re-escapes sequences it does not know."""
+        message = sample("ref_i12_orthopedics.hl7").replace(
+            "Right knee pain and swelling after a fall from a ladder at work on 02/20. "
+            r"Effusion on exam \T\ limited flexion.", wire)
+
+        facts = referral_facts(read_message(message))
+
+        assert facts.reason == text
+
     def test_it_decodes_field_repetition_and_hex_escapes(self) -> None:
         assert unescape(r"a\F\b\R\c\X41\d\H\bold\N\.") == "a|b~cAdbold."
 

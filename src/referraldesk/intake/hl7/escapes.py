@@ -1,8 +1,9 @@
 """HL7 v2 escape sequences, both ways.
 
-hl7apy hands field values back still escaped (and its own escaping skips the escape
-character when a letter such as F or R follows it), so text is decoded and encoded
-here: `\\F\\` field, `\\S\\` component, `\\T\\` subcomponent, `\\R\\` repetition, `\\E\\` the
+Field values are taken from the message text still escaped (intake/hl7/message.py;
+hl7apy's own rendering escapes the escape character of sequences it does not know
+again), and hl7apy's escaping skips the escape character when a letter such as F or
+R follows it, so text is decoded and encoded here: `\\F\\` field, `\\S\\` component, `\\T\\` subcomponent, `\\R\\` repetition, `\\E\\` the
 escape character itself, `\\X..\\` hex bytes. Formatting sequences (`\\H\\`, `\\N\\`,
 `\\.br\\` ...) are display hints: `.br` becomes a line break, the others are dropped.
 """

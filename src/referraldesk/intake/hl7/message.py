@@ -105,7 +105,10 @@ def read_message(text: str) -> Hl7Message:
         raise IntakeProblems([Problem("MSH", f"the message could not be parsed as HL7 v2 "
                                              f"({exc}); check MSH-2, MSH-9 and MSH-12",
                                       UNSUPPORTED)]) from exc
-    read = [_segment(child, delimiters) for child in parsed.children]
+    # hl7apy checks the envelope and the structure; the values are read from the text
+    # itself, because its to_er7() escapes the escape character again before sequences
+    # it does not know (`\.br\`, `\X0D\`), which would then arrive literally.
+    read = [_segment(text, delimiters) for text in segments]
     return Hl7Message(segments=read, delimiters=delimiters, version=str(parsed.version),
                       structure=str(parsed.name), names=[s.name for s in read])
 
@@ -145,16 +148,20 @@ def _check_envelope(segments: list[str]) -> None:
         raise IntakeProblems(problems)
 
 
-def _segment(child: object, delimiters: Delimiters) -> Segment:
-    name = str(getattr(child, "name", ""))
+def _segment(text: str, delimiters: Delimiters) -> Segment:
+    """One segment's fields, numbered as HL7 numbers them, each split into repetitions."""
+    parts = text.split(delimiters.field)
+    name = parts[0]
     fields: dict[int, list[str]] = {}
-    for element in getattr(child, "children", []):
-        number = _field_number(str(element.name))
-        if number is not None:
-            fields.setdefault(number, []).append(element.to_er7())
+    if name == "MSH":
+        # MSH-1 is the field separator itself and MSH-2 the encoding characters, which
+        # hold the repetition separator: neither is split.
+        fields[1] = [delimiters.field]
+        fields[2] = parts[1:2]
+        numbered = enumerate(parts[2:], start=3)
+    else:
+        numbered = enumerate(parts[1:], start=1)
+    for number, value in numbered:
+        if value:
+            fields[number] = value.split(delimiters.repetition)
     return Segment(name=name, fields=fields, delimiters=delimiters)
-
-
-def _field_number(name: str) -> int | None:
-    _, _, number = name.rpartition("_")
-    return int(number) if number.isdigit() else None
