@@ -30,12 +30,15 @@ def test_chat_plays_piped_lines_and_numbers_pick_options(
     )
 
     assert result.exit_code == 0, result.output
+    with session_factory(engine)() as session:
+        conversation = session.scalars(select(Conversation)).one()
     assert result.stdout.splitlines() == [
         "Hi, how can I help?",
         "Which one?",
         "1. Friday March 6 at 6:30 AM",
         "2. Friday March 6 at 7:00 AM",
         "Booked. Bye!",
+        f"[conversation {conversation.id} ended: booked]",
     ]
     assert brain.heard == ["early please", "Friday March 6 at 7:00 AM"]
     with session_factory(engine)() as session:

@@ -59,14 +59,15 @@ def chat(
         )
         conversation_id = conversation.id
     _show(greeting)
-    if _converse(conversation_id, sys.stdin):
-        with _turn() as session:
-            ended = runtime.end_conversation(session, conversation_id)
-            typer.echo(f"[conversation {ended.id} ended: {ended.outcome}]")
+    _converse(conversation_id, sys.stdin)
+    # Whoever ended it, the agent or the caller: ending twice is harmless.
+    with _turn() as session:
+        ended = runtime.end_conversation(session, conversation_id)
+        typer.echo(f"[conversation {ended.id} ended: {ended.outcome}]")
 
 
-def _converse(conversation_id: str, lines: TextIO) -> bool:
-    """Play stdin until the caller leaves; True if the conversation is still open."""
+def _converse(conversation_id: str, lines: TextIO) -> None:
+    """Play stdin until the caller leaves or the agent ends the conversation."""
     from referraldesk.conversation import runtime
 
     prompt = sys.stdin.isatty()
@@ -75,14 +76,14 @@ def _converse(conversation_id: str, lines: TextIO) -> bool:
             typer.echo("> ", nl=False)
         line = lines.readline()
         if not line or line.strip().lower() in GOODBYES:
-            return True
+            return
         if not line.strip():
             continue
         with _turn() as session:
             turn = runtime.handle_message(session, conversation_id, line)
         _show(turn)
         if any(action.type == "end" for action in turn.actions):
-            return False
+            return
 
 
 def _show(turn: AgentTurn) -> None:
