@@ -143,6 +143,47 @@ def test_following_next_links_pages_through_every_slot_once(ehr_client: TestClie
     assert len(pages) == len(paged) // 3 + 1
 
 
+def _ids(client: TestClient, params: dict[str, Any]) -> list[str]:
+    found = client.get("/fhir/Slot", params=params)
+    assert found.status_code == 200, found.text
+    return [e["resource"]["id"] for e in found.json()["entry"]]
+
+
+def test_pages_past_the_first_500_slots_are_served_and_meet_the_ones_before(
+    ehr_client: TestClient,
+) -> None:
+    """The slot search takes 500 at a time; deeper pages were a 422 about its limit."""
+    first_500 = _ids(ehr_client, {"_count": "500"})
+    around = _ids(ehr_client, {"_count": "10", "_getpagesoffset": "495"})
+    deep = _ids(ehr_client, {"_count": "5", "_getpagesoffset": "500"})
+    deeper = _ids(ehr_client, {"_count": "100", "_getpagesoffset": "1000"})
+
+    assert around[:5] == first_500[495:]
+    assert deep == around[5:]
+    assert len(deeper) == 100 and not set(deeper) & set(first_500)
+
+
+def test_a_provider_at_two_sites_has_slots_at_each_site_searched(
+    ehr_client: TestClient,
+) -> None:
+    """The page was filled from the provider's slots at both sites, then cut to one."""
+    schedules = _entries(ehr_client.get("/fhir/Schedule").json())
+    practitioners = [s["actor"][0]["reference"] for s in schedules]
+    two_sites = next(p for p in practitioners if practitioners.count(p) > 1)
+    sites = [s["actor"][1]["reference"] for s in schedules
+             if s["actor"][0]["reference"] == two_sites]
+
+    for site in sites:
+        page = ehr_client.get(
+            "/fhir/Slot", params={"actor": [two_sites, site], "_count": "20"}
+        ).json()
+
+        [schedule] = [f"Schedule/{s['id']}" for s in schedules
+                      if [a["reference"] for a in s["actor"]] == [two_sites, site]]
+        assert len(page["entry"]) == 20
+        assert {e["resource"]["schedule"]["reference"] for e in page["entry"]} == {schedule}
+
+
 @pytest.mark.parametrize("offset", ["-1", "x", "5001", "1e3"])
 def test_a_page_offset_out_of_range_is_refused_by_name(
     ehr_client: TestClient, offset: str

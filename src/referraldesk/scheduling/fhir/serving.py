@@ -8,7 +8,8 @@ books it. Services flush and never commit: the request owns the transaction.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from referraldesk.scheduling.fhir import resources as views
 from referraldesk.scheduling.fhir.patients import patient_for_booking
 from referraldesk.scheduling.fhir.search import SlotSearch, TimeBounds
 from referraldesk.scheduling.policy import booking_rules
-from referraldesk.scheduling.slots import Slot, SlotQuery, find_slots
+from referraldesk.scheduling.slots import MAX_LIMIT, Slot, SlotQuery, find_slots
 
 Resource = dict[str, Any]
 # The channel of appointments the HL7 SIU feed books (intake.siu_apply.CHANNEL).
@@ -87,24 +88,36 @@ def free_slots(session: Session, search: SlotSearch) -> list[Slot]:
     if upper < lower or not pairs:
         return []
     found: list[Slot] = []
-    # One query per provider: the slot search takes one provider or a specialty.
-    for provider_id in dict.fromkeys(p.id for p, _ in pairs):
-        sites = {site.id for p, site in pairs if p.id == provider_id}
+    # One query per schedule, so a provider's slots at sites not searched do not use up
+    # the page.
+    for provider, site in pairs:
         query = SlotQuery(
-            provider_id=provider_id,
+            provider_id=provider.id,
+            location_id=site.id,
             start=lower.astimezone(zone).date(),
             end=upper.astimezone(zone).date(),
             not_before=lower,
-            limit=search.offset + search.count,
         )
-        found.extend(
-            slot
-            for slot in find_slots(session, query)
-            if slot.location_id in sites and slot.start <= upper
-        )
+        wanted = search.offset + search.count
+        found.extend(slot for slot in _first_slots(session, query, wanted) if slot.start <= upper)
     # A total order, so that pages asked for one after the other do not overlap.
     found.sort(key=lambda slot: (slot.start, slot.provider_id, slot.location_id))
     return found[search.offset : search.offset + search.count]
+
+
+def _first_slots(session: Session, query: SlotQuery, wanted: int) -> list[Slot]:
+    """The first `wanted` slots of one schedule, asked for in runs the slot search takes
+    (at most MAX_LIMIT each), each run starting after the last slot of the one before."""
+    found: list[Slot] = []
+    while len(found) < wanted:
+        asked = min(wanted - len(found), MAX_LIMIT)
+        run = find_slots(session, replace(query, limit=asked))
+        found.extend(run)
+        if len(run) < asked:
+            break
+        # One schedule has one slot per start, so the next run begins just after.
+        query = replace(query, not_before=run[-1].start + timedelta(seconds=1))
+    return found
 
 
 def busy_slots(session: Session, search: SlotSearch) -> list[Resource]:
