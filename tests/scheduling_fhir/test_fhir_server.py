@@ -184,6 +184,24 @@ def test_a_provider_at_two_sites_has_slots_at_each_site_searched(
         assert {e["resource"]["schedule"]["reference"] for e in page["entry"]} == {schedule}
 
 
+def test_the_last_page_counts_the_pages_before_it_in_its_total(ehr_client: TestClient) -> None:
+    schedule = _free_slot(ehr_client)["schedule"]["reference"]
+    one_day = {"schedule": schedule, "start": ["ge2026-04-15", "lt2026-04-16"]}
+    whole = ehr_client.get("/fhir/Slot", params={**one_day, "_count": "500"}).json()
+    last_offset = str(whole["total"] - 1)
+
+    last = ehr_client.get(
+        "/fhir/Slot", params={**one_day, "_count": "3", "_getpagesoffset": last_offset}
+    ).json()
+    past = ehr_client.get(
+        "/fhir/Slot", params={**one_day, "_count": "3", "_getpagesoffset": "400"}
+    ).json()
+
+    assert len(last["entry"]) == 1 and last["total"] == whole["total"]
+    # Past the end the page is empty, and how many came before it is not known.
+    assert past["entry"] == [] and "total" not in past
+
+
 @pytest.mark.parametrize("offset", ["-1", "x", "5001", "1e3"])
 def test_a_page_offset_out_of_range_is_refused_by_name(
     ehr_client: TestClient, offset: str

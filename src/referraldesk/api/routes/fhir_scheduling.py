@@ -132,6 +132,7 @@ def search_slots(request: Request, actor: Integration, session: DbSession) -> JS
             serving.search_slots(session, search),
             limit=search.count,
             next_url=_next_page(request, search),
+            offset=search.offset,
         )
 
     return _answer(session, run)

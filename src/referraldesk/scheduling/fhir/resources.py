@@ -257,20 +257,23 @@ def _status(appointment: Appointment) -> str:
 
 
 def search_bundle(
-    resources: list[Resource], *, limit: int | None = None, next_url: str | None = None
+    resources: list[Resource], *, limit: int | None = None, next_url: str | None = None,
+    offset: int = 0,
 ) -> Resource:
-    """A searchset of `resources`; a search cut at `limit` leaves out `total`.
+    """A searchset of `resources`, the page after the first `offset` matches; a search
+    cut at `limit` leaves out `total`.
 
-    `total` is the number of all matches (FHIR R4 Bundle.total): a full page may
-    have more behind it, so it is given only when the search returned everything.
+    `total` is the number of all matches (FHIR R4 Bundle.total), the pages before this
+    one counted: a full page may have more behind it, and an empty page past the first
+    cannot tell how many the pages before held, so neither gives it.
     `next_url`, given with a full page, is the `next` link to the page after it.
     """
     bundle: Resource = {"resourceType": "Bundle", "type": "searchset"}
     full = limit is not None and len(resources) >= limit
-    if not full:
-        bundle["total"] = len(resources)
-    elif next_url is not None:
+    if full and next_url is not None:
         bundle["link"] = [{"relation": "next", "url": next_url}]
+    elif not full and (resources or not offset):
+        bundle["total"] = offset + len(resources)
     bundle["entry"] = [
         {"resource": resource, "search": {"mode": "match"}} for resource in resources
     ]
