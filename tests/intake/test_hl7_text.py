@@ -117,3 +117,63 @@ def test_the_patient_name_has_no_stray_line_feed() -> None:
     assert facts.patient is not None
     assert (facts.patient.given_names, facts.patient.surnames) == ("María Elena",
                                                                    ["López", "García"])
+
+
+class TestRepetitionsAndOddSegments:
+    """Read as senders write them: empty repetitions, a stray space before a name."""
+
+    @pytest.mark.parametrize(
+        "pid5",
+        [
+            "~Ortega^Daniel^^^^^L",
+            "Dan^D~~Ortega^Daniel^^^^^L",
+            "Ortega^Daniel",
+            "~Ortega^Daniel",
+        ],
+    )
+    def test_the_legal_name_is_found_among_empty_repetitions(self, pid5: str) -> None:
+        message = sample("ref_i12_orthopedics.hl7").replace(
+            "||Ortega^Daniel^^^^^L||", f"||{pid5}||")
+        assert f"||{pid5}||" in message
+
+        facts = referral_facts(read_message(message))
+
+        assert facts.patient is not None
+        assert (facts.patient.given_names, facts.patient.surnames) == ("Daniel", ["Ortega"])
+
+    @pytest.mark.parametrize(
+        "pid13", ["~^PRN^CP^^1^559^5550117", "^PRN^FX^^1^559^5550100~~^PRN^CP^^1^559^5550117"]
+    )
+    def test_the_mobile_phone_is_found_after_an_empty_repetition(self, pid13: str) -> None:
+        message = sample("ref_i12_orthopedics.hl7").replace(
+            "||^PRN^CP^^1^559^5550117|", f"||{pid13}|")
+        assert f"||{pid13}|" in message
+
+        facts = referral_facts(read_message(message))
+
+        assert facts.patient is not None and facts.patient.phone == "+15595550117"
+
+    @pytest.mark.parametrize("name", [" NTE", "nte", "Nte "])
+    def test_a_segment_name_with_a_stray_space_or_in_lowercase_is_still_read(
+        self, name: str
+    ) -> None:
+        message = sample("ref_i12_orthopedics.hl7").replace("\rNTE|1||", f"\r{name}|1||")
+        assert f"\r{name}|1||" in message
+
+        facts = referral_facts(read_message(message))
+
+        assert facts.reason.startswith("Right knee pain and swelling")
+
+
+@pytest.mark.parametrize(
+    ("wire", "text"),
+    [
+        (r"caf\XC3A9\ ok", "café ok"),  # UTF-8 bytes
+        (r"caf\XE9\ ok", "café ok"),  # Windows-1252, from senders without UTF-8
+        (r"a\X00\b", "ab"),  # a NUL cannot be stored
+        (r"a\X1B5B33316D\b", "a[31mb"),  # no terminal escape gets into a note
+        (r"line\X0D0A\next", "line\nnext"),
+    ],
+)
+def test_hex_escapes_decode_to_text_without_control_characters(wire: str, text: str) -> None:
+    assert unescape(wire) == text

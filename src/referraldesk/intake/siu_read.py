@@ -214,7 +214,7 @@ def _patient(message: Hl7Message, problems: list[Problem]) -> PatientFacts | Non
 
 
 def _our_patient_id(pid: Segment) -> str | None:
-    for repetition in range(len(pid.repetitions(3))):
+    for repetition in range(pid.repetition_count(3)):
         if pid.value(3, 4, repetition).upper() == "REFERRALDESK" and pid.value(3, 1, repetition):
             return pid.value(3, 1, repetition)
     return None

@@ -3,9 +3,10 @@
 Field values are taken from the message text still escaped (intake/hl7/message.py;
 hl7apy's own rendering escapes the escape character of sequences it does not know
 again), and hl7apy's escaping skips the escape character when a letter such as F or
-R follows it, so text is decoded and encoded here: `\\F\\` field, `\\S\\` component, `\\T\\` subcomponent, `\\R\\` repetition, `\\E\\` the
-escape character itself, `\\X..\\` hex bytes. Formatting sequences (`\\H\\`, `\\N\\`,
-`\\.br\\` ...) are display hints: `.br` becomes a line break, the others are dropped.
+R follows it, so text is decoded and encoded here: `\\F\\` field, `\\S\\` component,
+`\\T\\` subcomponent, `\\R\\` repetition, `\\E\\` the escape character itself, `\\X..\\`
+hex bytes. Formatting sequences (`\\H\\`, `\\N\\`, `\\.br\\` ...) are display hints: `.br`
+becomes a line break, the others are dropped.
 """
 
 from __future__ import annotations
@@ -94,9 +95,21 @@ def _decode_sequence(code: str, delimiters: Delimiters) -> str:
     if code in simple:
         return simple[code]
     if code.startswith("X") and _is_hex(code[1:]):
-        return bytes.fromhex(code[1:]).decode("latin-1")
+        return _hex_text(bytes.fromhex(code[1:]))
     # \H\, \N\ (highlighting), \.sp\, \.in\ ... format a display; the text is what counts.
     return ""
+
+
+def _hex_text(raw: bytes) -> str:
+    """Hex-escaped bytes as text: UTF-8 when they are (`\\XC3A9\\` is é), else Windows-1252,
+    what senders without UTF-8 write. Control characters are dropped, line breaks kept:
+    a NUL cannot be stored, and an ESC in a note would drive a terminal."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if c in "\n\t" or (c >= " " and c != "\x7f"))
 
 
 def _is_hex(text: str) -> bool:

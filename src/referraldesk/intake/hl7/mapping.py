@@ -169,7 +169,8 @@ def _patient(message: Hl7Message, problems: list[Problem]) -> PatientFacts | Non
 
 
 def _read_name(pid: Segment, patient: PatientFacts, problems: list[Problem]) -> None:
-    legal = next((i for i in range(len(pid.repetitions(5))) if pid.value(5, 7, i) == "L"), 0)
+    named = [i for i in range(pid.repetition_count(5)) if pid.value(5, 1, i) or pid.value(5, 2, i)]
+    legal = next((i for i in named if pid.value(5, 7, i) == "L"), named[0] if named else 0)
     family, given, middle = (pid.value(5, n, legal).replace("^", " ") for n in (1, 2, 3))
     if not family or not given:
         missing = "family name (PID-5.1)" if not family else "given name (PID-5.2)"
@@ -191,8 +192,8 @@ def _dob(pid: Segment, problems: list[Problem]) -> date | None:
 
 
 def _phone(pid: Segment, problems: list[Problem]) -> str | None:
-    candidates = [(pid, 13, i) for i in range(len(pid.repetitions(13)))]
-    candidates += [(pid, 14, i) for i in range(len(pid.repetitions(14)))]
+    candidates = [(pid, 13, i) for i in range(pid.repetition_count(13))]
+    candidates += [(pid, 14, i) for i in range(pid.repetition_count(14))]
     # Mobile first: outreach texts and early-morning calls reach a cell phone.
     candidates.sort(key=lambda c: 0 if c[0].value(c[1], 3, c[2]).upper() == "CP" else 1)
     for segment, number, repetition in candidates:
@@ -370,7 +371,7 @@ def _provider_segment(message: Hl7Message, role: str) -> Segment | None:
 
 
 def _npi_of_identifiers(segment: Segment, number: int) -> str | None:
-    for repetition in range(len(segment.repetitions(number))):
+    for repetition in range(segment.repetition_count(number)):
         identifier = segment.value(number, 1, repetition)
         kind = segment.value(number, 2, repetition).upper()
         if _NPI.match(identifier) and kind in ("NPI", ""):
@@ -385,7 +386,7 @@ def _last_component(segment: Segment, number: int) -> str:
 
 def _words_of(segment: Segment, number: int) -> list[str]:
     words = []
-    for repetition in range(len(segment.repetitions(number))):
+    for repetition in range(segment.repetition_count(number)):
         for part in segment.components(number, repetition):
             part = part.strip()
             if part and not part.isdigit() and part.upper() not in ("NPI", "HL70286"):

@@ -33,7 +33,13 @@ class Segment:
         return values[repetition] if repetition < len(values) else ""
 
     def repetitions(self, number: int) -> list[str]:
+        """The field's repetitions that hold something (for reading them as text)."""
         return [value for value in self.fields.get(number, []) if value]
+
+    def repetition_count(self, number: int) -> int:
+        """How many repetitions the field has, empty ones included: the positions
+        `value(number, component, repetition)` takes."""
+        return len(self.fields.get(number, []))
 
     def components(self, number: int, repetition: int = 0) -> list[str]:
         """The decoded components of one repetition; subcomponents after the first dropped."""
@@ -151,7 +157,8 @@ def _check_envelope(segments: list[str]) -> None:
 def _segment(text: str, delimiters: Delimiters) -> Segment:
     """One segment's fields, numbered as HL7 numbers them, each split into repetitions."""
     parts = text.split(delimiters.field)
-    name = parts[0]
+    # As hl7apy reads it: " nte" is NTE; a note must not be lost to a stray space.
+    name = parts[0].strip().upper()
     fields: dict[int, list[str]] = {}
     if name == "MSH":
         # MSH-1 is the field separator itself and MSH-2 the encoding characters, which
