@@ -365,3 +365,33 @@ def test_the_intake_routes_under_fhir_still_answer(ehr_client: TestClient) -> No
     assert tasks.status_code == 200 and tasks.json()["total"] == 0
     operations = metadata.json()["rest"][0]["resource"][-1]["operation"]
     assert {op["name"] for op in operations} == {"find", "book"}
+
+
+def test_busy_pages_of_a_provider_at_two_sites_hold_only_the_site_searched_and_all_of_it(
+    ehr_client: TestClient, ehr: Ehr
+) -> None:
+    schedules = _entries(ehr_client.get("/fhir/Schedule").json())
+    practitioners = [s["actor"][0]["reference"] for s in schedules]
+    two_sites = next(p for p in practitioners if practitioners.count(p) > 1)
+    provider_id = two_sites.removeprefix("Practitioner/")
+
+    for schedule in [s for s in schedules if s["actor"][0]["reference"] == two_sites]:
+        site = schedule["actor"][1]["reference"]
+        search = {"actor": [two_sites, site], "status": "busy", "_count": "3"}
+        pages = [ehr_client.get("/fhir/Slot", params=search).json()]
+        while "link" in pages[-1]:
+            url = pages[-1]["link"][0]["url"].removeprefix("http://127.0.0.1:8000")
+            pages.append(ehr_client.get(url).json())
+        entries = [e["resource"] for page in pages for e in page.get("entry", [])]
+        with session_scope(ehr.engine) as session:
+            booked_there = session.scalar(
+                select(func.count()).select_from(Appointment).where(
+                    Appointment.provider_id == provider_id,
+                    Appointment.location_id == site.removeprefix("Location/"),
+                    Appointment.status == "booked",
+                )
+            )
+
+        assert booked_there and len(entries) == booked_there
+        assert all(len(page.get("entry", [])) == 3 for page in pages[:-1])
+        assert {e["schedule"]["reference"] for e in entries} == {f"Schedule/{schedule['id']}"}

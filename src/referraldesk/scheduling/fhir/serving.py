@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from referraldesk.audit.trail import Actor
@@ -123,8 +123,13 @@ def _first_slots(session: Session, query: SlotQuery, wanted: int) -> list[Slot]:
 def busy_slots(session: Session, search: SlotSearch) -> list[Resource]:
     pairs = schedule_pairs(session, search)
     wanted = {(p.id, site.id) for p, site in pairs}
+    if not wanted:
+        return []
+    # The schedules (provider and site) are matched in the query, before the page is
+    # cut, so a provider's bookings at a site not searched never shorten a page.
     stmt = select(Appointment).where(
-        Appointment.status == BOOKED, Appointment.provider_id.in_({p for p, _ in wanted})
+        Appointment.status == BOOKED,
+        tuple_(Appointment.provider_id, Appointment.location_id).in_(sorted(wanted)),
     )
     if search.bounds.lower:
         stmt = stmt.where(Appointment.start_at >= search.bounds.lower)
@@ -135,9 +140,7 @@ def busy_slots(session: Session, search: SlotSearch) -> list[Resource]:
         .offset(search.offset)
         .limit(search.count)
     )
-    return [
-        views.busy_slot_view(row) for row in rows if (row.provider_id, row.location_id) in wanted
-    ]
+    return [views.busy_slot_view(row) for row in rows]
 
 
 def search_slots(session: Session, search: SlotSearch) -> list[Resource]:
