@@ -6,6 +6,7 @@ from sqlalchemy import Engine, select
 from tests.admin.conftest import SignIn
 from tests.admin.world import World
 
+from referraldesk import clock
 from referraldesk.db.session import session_scope
 from referraldesk.models import AuditEvent, Patient
 
@@ -66,3 +67,21 @@ def test_the_record_shows_appointments_referrals_and_conversations_and_is_audite
         event = session.scalar(select(AuditEvent).where(
             AuditEvent.patient_id == world.patient_id, AuditEvent.reason == "patient record"))
     assert event is not None and event.actor == "staff:coordinator@valle.example.org"
+
+
+def test_the_record_gives_a_calendar_link_for_each_visit_still_to_come(
+    signed_in: SignIn, world: World, engine: Engine
+) -> None:
+    staff = signed_in("staff")
+    page = staff.get(f"/admin/patients/{world.patient_id}")
+
+    links = page.context["calendar_links"]
+    to_come = [a for a in page.context["appointments"]
+               if a.status == "booked" and a.end_at > clock.now()]
+    assert to_come and sorted(links) == sorted(a.id for a in to_come)
+    for appointment in to_come:
+        url = links[appointment.id]
+        assert f'href="{url}"' in page.text
+        calendar = staff.get(url.removeprefix("http://127.0.0.1:8000"))
+        assert calendar.status_code == 200
+        assert calendar.headers["content-type"].startswith("text/calendar")

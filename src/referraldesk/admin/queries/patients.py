@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from referraldesk.calendar_feeds.confirmation import confirmation_url
+from referraldesk.clock import now
 from referraldesk.db.encrypted import blind_contains, blind_match
 from referraldesk.errors import InvalidArgument, NotFound
 from referraldesk.models import (
@@ -70,13 +72,15 @@ def patient_record(session: Session, patient_id: str) -> dict[str, Any]:
     )
     if patient is None:
         raise NotFound(f"there is no patient with id {patient_id!r}", field="patient_id")
+    appointments = list(session.scalars(
+        select(Appointment).where(Appointment.patient_id == patient.id)
+        .options(selectinload(Appointment.provider), selectinload(Appointment.location))
+        .order_by(Appointment.start_at.desc()).limit(RECORD_ROWS)))
     return {
         "patient": patient,
         "consents": consents_in_force(patient),
-        "appointments": list(session.scalars(
-            select(Appointment).where(Appointment.patient_id == patient.id)
-            .options(selectinload(Appointment.provider), selectinload(Appointment.location))
-            .order_by(Appointment.start_at.desc()).limit(RECORD_ROWS))),
+        "appointments": appointments,
+        "calendar_links": calendar_links(appointments),
         "referrals": list(session.scalars(
             select(Referral).where(Referral.patient_id == patient.id)
             .order_by(Referral.received_at.desc()).limit(RECORD_ROWS))),
@@ -87,3 +91,11 @@ def patient_record(session: Session, patient_id: str) -> dict[str, Any]:
             select(StaffTask).where(StaffTask.patient_id == patient.id,
                                     StaffTask.status == "open"))),
     }
+
+
+def calendar_links(appointments: list[Appointment]) -> dict[str, str]:
+    """The signed .ics link of each booked visit still to come, for staff to send the
+    patient: the agent's confirmation text leaves out the provider, the file does not."""
+    at = now()
+    return {a.id: confirmation_url(a) for a in appointments
+            if a.status == "booked" and a.end_at > at}
