@@ -54,3 +54,19 @@ def test_a_bare_cancel_in_a_verified_chat_opts_nobody_out(demo: Engine) -> None:
         assert "contact" not in turn.reply
         assert consent_calls == []
         assert session.scalars(select(Consent.id)).all() == consents_before
+
+
+def test_a_bare_cancel_in_a_verified_chat_asks_which_appointment_to_cancel(
+    demo: Engine,
+) -> None:
+    """In a chat about appointments "cancel" means the appointment, as in full words."""
+    with session_factory(demo)() as session:
+        patient = session.scalars(select(Patient).order_by(Patient.id)).first()
+        bare = runtime.handle_message(session, _verified_chat(session, patient), "cancel")
+        worded = runtime.handle_message(
+            session, _verified_chat(session, patient), "I want to cancel my appointment"
+        )
+        session.commit()
+
+    assert bare.reply == worded.reply
+    assert "cancel" in bare.reply

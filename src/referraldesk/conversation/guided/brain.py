@@ -67,7 +67,12 @@ class GuidedBrain:
         frame = Frame.load(ctx.state, ctx.language)
         local_now = ctx.now.astimezone(ZoneInfo(ctx.practice_timezone))
         heard = hear(
-            text, lang=frame.lang, awaiting=frame.awaiting, now=local_now, lexicon=self.lexicon(ctx)
+            text,
+            lang=frame.lang,
+            awaiting=frame.awaiting,
+            now=local_now,
+            lexicon=self.lexicon(ctx),
+            channel=ctx.channel,
         )
         step = Step(ctx, frame, heard, Reply(frame.lang))
         language.follow(step)

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from referraldesk.conversation.guardrails import asks_to_stop_contact
 from referraldesk.conversation.guided import guards
+from referraldesk.patients.names import fold
 from referraldesk.understanding import Lexicon, Understanding, understand
 from referraldesk.understanding.language import named_language, requested_language
 
@@ -76,9 +78,19 @@ class Heard:
         )
 
 
-def hear(text: str, *, lang: str, awaiting: str, now: datetime, lexicon: Lexicon) -> Heard:
-    """Understand `text` said at local `now` while the agent awaits `awaiting`."""
+# A carrier keyword said anywhere but a text thread means what the word says there.
+_KEYWORD_ELSEWHERE = {"cancel": "cancel", "end": "goodbye", "quit": "goodbye"}
+
+
+def hear(
+    text: str, *, lang: str, awaiting: str, now: datetime, lexicon: Lexicon, channel: str = "chat"
+) -> Heard:
+    """Understand `text` said at local `now` on `channel` while the agent awaits `awaiting`."""
     understood = understand(text, now=now, lang=lang, awaiting=awaiting, lexicon=lexicon)
+    if understood.intent == "opt_out" and not asks_to_stop_contact(text, "opt_out", channel):
+        # "cancel" in a chat is about an appointment, not our texts.
+        meant = _KEYWORD_ELSEWHERE.get(fold(text))
+        understood = understood.model_copy(update={"intent": meant})
     return Heard(
         text=text,
         u=understood,
