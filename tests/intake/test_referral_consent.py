@@ -13,7 +13,11 @@ from tests.intake.support import INTEGRATION, NOW, sample
 
 from referraldesk.intake.hl7.service import receive_hl7
 from referraldesk.models import Consent, Conversation, Practice, Referral
-from referraldesk.patients.consents import consents_in_force, opt_out_everywhere
+from referraldesk.patients.consents import (
+    consents_in_force,
+    opt_out_everywhere,
+    record_consent,
+)
 from referraldesk.patients.service import register_patient
 from referraldesk.practice.schema import PracticePolicy
 
@@ -127,3 +131,37 @@ def test_a_number_that_said_stop_gets_no_consent_from_a_referral_for_someone_els
     assert daniel.id != rosa.id
     assert consents_in_force(daniel)["automated_calls"] is daniel_may_be_called
     assert consents_in_force(rosa)["automated_calls"] is False
+
+
+@pytest.mark.parametrize(
+    ("started_from", "daniel_may_get_texts"),
+    [
+        (DANIELS_NUMBER, True),  # START texted from the number reverses its STOP
+        ("+15595550199", False),  # a START from another phone is Maria's wish only
+    ],
+)
+def test_a_start_from_the_number_lifts_its_stop_for_a_referral_of_someone_else(
+    db: Session, started_from: str, daniel_may_get_texts: bool
+) -> None:
+    set_choice(db, "calls_and_texts")
+    household = [
+        register_patient(db, INTEGRATION, {
+            "given_names": given, "surnames": ["Ortega"], "dob": dob,
+            "phone": DANIELS_NUMBER, "preferred_language": "es", "plan": "Medicare",
+        })
+        for given, dob in (("Rosa", "1981-02-14"), ("Maria", "2004-06-30"))
+    ]
+    stop = Conversation(channel="sms", caller_phone=DANIELS_NUMBER, language="es")
+    start = Conversation(channel="sms", caller_phone=started_from, language="es")
+    db.add_all([stop, start])
+    db.flush()
+    # An unverified STOP withdraws for every record of the number; Maria, verified, says START.
+    for patient in household:
+        opt_out_everywhere(db, INTEGRATION, patient.id, "sms", stop.id)
+    record_consent(db, INTEGRATION, household[1].id, "texts", True, "sms", start.id)
+
+    daniel = take_in(db).patient
+
+    assert consents_in_force(daniel)["texts"] is daniel_may_get_texts
+    assert consents_in_force(daniel)["automated_calls"] is False  # START turns on texts only
+    assert consents_in_force(household[0])["texts"] is False

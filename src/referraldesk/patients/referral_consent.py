@@ -16,18 +16,20 @@ A consent of a kind already on file, given or withdrawn, is never overridden: a
 patient who said STOP stays stopped whatever later referrals say. Nor is a number
 that said it: a patient newly on file with a number that texted STOP, or asked on a
 call from it not to be called, gets no consent of that kind from a referral (the
-TCPA protects the number's subscriber, whoever the record is for). Staff or the
+TCPA protects the number's subscriber, whoever the record is for), until a call or
+text from the number gives that kind back (a START texted from it). Staff or the
 patient may still record one.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from referraldesk.audit.trail import Actor
+from referraldesk.db.encrypted import blind_match
 from referraldesk.models import Consent, Conversation, Patient
 from referraldesk.patients.consents import OUTREACH_KINDS, record_consent
-from referraldesk.patients.identity import find_by_phone
 from referraldesk.practice.policy import current_policy
 
 SOURCE = "referral"
@@ -61,28 +63,43 @@ def consent_from_referral(
 
 def stopped_by_the_number(session: Session, patient: Patient) -> set[str]:
     """The outreach kinds a caller on one of the patient's numbers withdrew, from that
-    number, for another patient on file with it (the withdrawal still in force)."""
+    number, for another patient (the withdrawal still in force, and not
+    reversed since by a call or text from the number: a START turns texts back on)."""
     stopped: set[str] = set()
     for phone in patient.phones:
-        for other in find_by_phone(session, phone.e164):
-            if other.id == patient.id:
-                continue
-            latest: dict[str, Consent] = {}
-            for consent in sorted(other.consents, key=lambda c: c.recorded_at):
-                latest[consent.kind] = consent
-            stopped.update(
-                kind
-                for kind, consent in latest.items()
-                if kind in OUTREACH_KINDS
-                and not consent.granted
-                and _said_from(session, consent, phone.e164)
-            )
+        said_there = _said_from(session, phone.e164, other_than=patient.id)
+        for consent in sorted(said_there, key=lambda c: c.recorded_at):
+            if consent.granted:
+                stopped.discard(consent.kind)
+            elif _in_force(consent):
+                stopped.add(consent.kind)
     return stopped
 
 
-def _said_from(session: Session, consent: Consent, e164: str) -> bool:
-    """Whether the consent was withdrawn in a call or text from that number."""
-    if consent.conversation_id is None:
-        return False
-    conversation = session.get(Conversation, consent.conversation_id)
-    return conversation is not None and conversation.caller_phone == e164
+def _said_from(session: Session, e164: str, *, other_than: str) -> list[Consent]:
+    """Outreach consents given or withdrawn in a call or text from that number, for the
+    active patients other than `other_than` (one query, however many share the number:
+    a clinic's main line or a labor contractor's phone may be on hundreds of records)."""
+    return list(
+        session.scalars(
+            select(Consent)
+            .join(Conversation, Conversation.id == Consent.conversation_id)
+            .join(Patient, Patient.id == Consent.patient_id)
+            .where(
+                blind_match(Conversation.caller_phone_index, "phone", e164),
+                Consent.kind.in_(OUTREACH_KINDS),
+                Consent.patient_id != other_than,
+                Patient.status == "active",
+            )
+            .options(selectinload(Consent.patient).selectinload(Patient.consents))
+        )
+    )
+
+
+def _in_force(consent: Consent) -> bool:
+    """Whether the consent is its patient's latest of its kind."""
+    latest = max(
+        (c for c in consent.patient.consents if c.kind == consent.kind),
+        key=lambda c: c.recorded_at,
+    )
+    return latest.id == consent.id
