@@ -29,7 +29,7 @@ from referraldesk.practice.exporter import current_config
 from referraldesk.practice.fields import WEEKDAYS
 from referraldesk.practice.loader import load_config
 from referraldesk.practice.plain import describe as plain_words
-from referraldesk.practice.problems import Problem, format_path
+from referraldesk.practice.problems import Problem
 from referraldesk.practice.report import LoadReport
 from referraldesk.practice.validate import check_data
 
@@ -121,7 +121,9 @@ def edit_item(session: Session, actor: Actor, kind: Editable, key: str,
         label = kind.labels.get(field, field.replace("_", " ").capitalize())
         if problem.plain:
             return f"{label}: {problem.plain}"
-        return f"{label}{f' ({format_path(rest)})' if rest else ''}: {problem.message}"
+        # A list position ("[0]") means nothing on the form; the message names the value.
+        detail = " ".join(str(part).replace("_", " ") for part in rest if not isinstance(part, int))
+        return f"{label}{f' ({detail})' if detail else ''}: {problem.message}"
 
     apply_change(session, actor, change, describe)
     if changed:
