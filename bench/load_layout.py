@@ -118,8 +118,12 @@ def start(
     """Create the database, load the demo practice and start the processes of `name`."""
     workdir = Path(tempfile.mkdtemp(prefix=f"rd-{name}-"))
     port_of_public = free_port()
+    # Each layout is its own deployment: its session secret (which also salts the rate
+    # limits' keys in the shared Redis) comes from its own file, never from the caller's
+    # environment, or one run's counts would still hold against the next within the window.
+    inherited = {k: v for k, v in os.environ.items() if k != "REFERRALDESK_SESSION_SECRET"}
     env = (
-        os.environ
+        inherited
         | {
             "REFERRALDESK_LOG_LEVEL": "WARNING",
             "REFERRALDESK_CHAT_STARTS_PER_10_MINUTES": "1000000",
