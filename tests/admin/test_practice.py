@@ -313,7 +313,9 @@ def test_provider_languages_and_sites_are_checked_as_the_file_is_each_problem_na
 
     assert page.status_code == 422
     problems = page.context["problems"]
-    assert "Languages: 'english' is not an ISO 639 language code; e.g. es" in problems, problems
+    assert "Languages: 'english' is not an ISO 639 language code; e.g. es, en, hmn" in problems, (
+        problems
+    )
     assert any(p.startswith("Sites: ") and "at least 1 item" in p for p in problems), problems
     assert "Nothing was changed." in page.text and 'role="alert"' in page.text
     assert 'value="english, en"' in page.text  # what was typed is kept to fix

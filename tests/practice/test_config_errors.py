@@ -92,6 +92,29 @@ def test_it_refuses_an_npi_of_the_wrong_length(small_practice: dict[str, Any]) -
     assert "must be exactly 10 digits" in line
 
 
+@pytest.mark.parametrize("typed", ["sp", "xx", "english", "e5"])
+def test_a_language_that_is_no_iso_639_code_is_refused(
+    small_practice: dict[str, Any], typed: str
+) -> None:
+    small_practice["providers"][0]["languages"] = ["en", typed]
+
+    (line,) = problems_of(small_practice)
+
+    assert f"providers[0].languages[1]: {typed!r} is not an ISO 639 language code" in line
+
+
+@pytest.mark.parametrize(("typed", "kept"), [("spa", "es"), ("SPA", "es"), ("eng", "en"),
+                                            ("hmn", "hmn"), (" es ", "es")])
+def test_a_language_is_kept_in_its_shortest_standard_form(
+    small_practice: dict[str, Any], typed: str, kept: str
+) -> None:
+    small_practice["providers"][0]["languages"] = [typed]
+
+    config = parse_config(yaml.safe_dump(small_practice), "practice.yaml")
+
+    assert config.providers[0].languages == [kept]
+
+
 def test_it_names_an_unknown_location_and_the_known_ones(small_practice: dict[str, Any]) -> None:
     small_practice["providers"][0]["locations"] = ["tulare"]
     small_practice["providers"][0]["blocks"][0]["location"] = "main"

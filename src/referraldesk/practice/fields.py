@@ -12,6 +12,7 @@ from datetime import time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import langcodes
 import phonenumbers
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, model_validator
 
@@ -209,7 +210,17 @@ def _pattern(regex: re.Pattern[str], what: str, example: str) -> BeforeValidator
 
 
 Key = Annotated[str, _pattern(_KEY, "a snake_case key", "physical_therapy")]
-Language = Annotated[str, _pattern(_LANGUAGE, "an ISO 639 language code", "es")]
+def _language(value: object) -> str:
+    """An ISO 639 code in its shortest standard form ("spa" is "es"), so a provider's
+    languages compare with the caller's; a typo such as "sp" is refused, not saved to
+    match nobody."""
+    text = str(value).strip().lower()
+    if not _LANGUAGE.fullmatch(text) or not langcodes.tag_is_valid(text):
+        raise ValueError(f"{text!r} is not an ISO 639 language code; e.g. es, en, hmn")
+    return langcodes.standardize_tag(text)
+
+
+Language = Annotated[str, BeforeValidator(_language)]
 NuccCode = Annotated[
     str, _pattern(_NUCC, "a NUCC taxonomy code (10 characters ending in X)", "207N00000X")
 ]
