@@ -256,3 +256,16 @@ def test_it_offers_a_person_when_the_caller_does_not_know_a_needed_fact(
 
     assert turn.awaiting == "confirm"
     assert turn.reply.endswith("¿Quiere que le comunique con una persona?")
+
+
+@pytest.mark.parametrize("channel", ["chat", "voice"])
+def test_a_bare_cancel_while_a_name_is_asked_is_a_request_not_a_name(
+    dialogue: Callable[..., Dialogue], channel: str
+) -> None:
+    talk = dialogue(channel=channel)
+    talk.say("I need an appointment")
+
+    turn = talk.say("cancel")
+
+    assert talk.state["given"] is None
+    assert "Cancel" not in turn.reply

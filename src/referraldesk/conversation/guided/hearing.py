@@ -15,6 +15,7 @@ from referraldesk.conversation.guardrails import asks_to_stop_contact
 from referraldesk.conversation.guided import guards
 from referraldesk.patients.names import fold
 from referraldesk.understanding import Lexicon, Understanding, understand
+from referraldesk.understanding.model import Name
 from referraldesk.understanding.language import named_language, requested_language
 
 
@@ -88,9 +89,10 @@ def hear(
     """Understand `text` said at local `now` on `channel` while the agent awaits `awaiting`."""
     understood = understand(text, now=now, lang=lang, awaiting=awaiting, lexicon=lexicon)
     if understood.intent == "opt_out" and not asks_to_stop_contact(text, "opt_out", channel):
-        # "cancel" in a chat is about an appointment, not our texts.
+        # "cancel" in a chat is about an appointment, not our texts; and the one word
+        # is a request, never a name, even while a name is awaited.
         meant = _KEYWORD_ELSEWHERE.get(fold(text))
-        understood = understood.model_copy(update={"intent": meant})
+        understood = understood.model_copy(update={"intent": meant, "name": Name()})
     return Heard(
         text=text,
         u=understood,
