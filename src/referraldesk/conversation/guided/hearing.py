@@ -15,8 +15,8 @@ from referraldesk.conversation.guardrails import asks_to_stop_contact
 from referraldesk.conversation.guided import guards
 from referraldesk.patients.names import fold
 from referraldesk.understanding import Lexicon, Understanding, understand
-from referraldesk.understanding.model import Name
 from referraldesk.understanding.language import named_language, requested_language
+from referraldesk.understanding.model import Name
 
 
 @dataclass(frozen=True)
