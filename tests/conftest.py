@@ -14,7 +14,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -69,6 +69,23 @@ def _jobs_run_inline() -> Iterator[None]:
     # Jobs run at once in the test's thread, against the test's database.
     huey.immediate = True
     yield
+
+
+# When the `demo` fixture's practice is loaded and its clock stands (a Thursday, 9:00 in
+# the demo's Pacific time).
+DEMO_NOW = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo(engine: Engine) -> Engine:
+    """The test's database with the demo practice loaded, the clock frozen at DEMO_NOW."""
+    from referraldesk.practice.loader import load_demo
+
+    clock.set_now(DEMO_NOW, frozen=True)
+    with session_factory(engine)() as session:
+        load_demo(session, DEMO_NOW.date())
+        session.commit()
+    return engine
 
 
 @pytest.fixture

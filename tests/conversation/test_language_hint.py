@@ -9,23 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, select
 
-from referraldesk import clock
 from referraldesk.conversation import guardrails, runtime
 from referraldesk.db.session import session_factory
 from referraldesk.errors import InvalidArgument
 from referraldesk.models import Conversation, Turn
-from referraldesk.practice.loader import load_demo
 
 NOW = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def demo(engine: Engine) -> Engine:
-    clock.set_now(NOW, frozen=True)
-    with session_factory(engine)() as session:
-        load_demo(session, NOW.date())
-        session.commit()
-    return engine
 
 
 def _say(engine: Engine, text: str, hint: str | None) -> tuple[str, list[str | None]]:

@@ -3,18 +3,13 @@ whatever the provider's name looks like ("Castañeda", "Sofía" in an English ca
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import Engine
 
-from referraldesk import clock
 from referraldesk.conversation import runtime
 from referraldesk.conversation.turn import AgentTurn
 from referraldesk.db.session import session_factory
-from referraldesk.practice.loader import load_demo
 
-TODAY = date(2026, 12, 3)
 SCRIPTS = {
     # Demo patients with referrals to book: the English caller is offered Dr. Gregorio
     # Castañeda among others, the Spanish one providers with English names.
@@ -23,15 +18,6 @@ SCRIPTS = {
     "es": ["Necesito una cita para mi referencia", "Diego Cervantes",
            "29 de septiembre de 1964", "cualquier día entre semana"],
 }
-
-
-@pytest.fixture
-def demo(engine: Engine) -> Engine:
-    clock.set_now(clock.parse_instant("2026-12-03T17:00:00+00:00"), frozen=True)
-    with session_factory(engine)() as session:
-        load_demo(session, TODAY)
-        session.commit()
-    return engine
 
 
 def _talk(engine: Engine, language: str, lines: list[str]) -> list[AgentTurn]:

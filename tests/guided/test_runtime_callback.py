@@ -3,28 +3,12 @@ leaves staff a task with the number the caller typed, or hears the practice's nu
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
 from sqlalchemy import Engine, select
 
-from referraldesk import clock
 from referraldesk.conversation import runtime
 from referraldesk.db.session import session_factory
 from referraldesk.models import Location, StaffTask
 from referraldesk.patients.phones import try_normalize_phone
-from referraldesk.practice.loader import load_demo
-
-NOW = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def demo(engine: Engine) -> Engine:
-    clock.set_now(NOW, frozen=True)
-    with session_factory(engine)() as session:
-        load_demo(session, NOW.date())
-        session.commit()
-    return engine
 
 
 def test_a_web_chat_caller_gets_called_back_on_the_number_they_typed(demo: Engine) -> None:

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from referraldesk import clock
 from referraldesk.conversation import runtime
 from referraldesk.db.session import session_factory
 from referraldesk.models import Consent, Patient, ToolCall
-from referraldesk.practice.loader import load_demo
-
-NOW = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def demo(engine: Engine) -> Engine:
-    clock.set_now(NOW, frozen=True)
-    with session_factory(engine)() as session:
-        load_demo(session, NOW.date())
-        session.commit()
-    return engine
 
 
 def _verified_chat(session: Session, patient: Patient) -> str:

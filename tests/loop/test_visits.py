@@ -14,9 +14,17 @@ from referraldesk.errors import IllegalTransition, InvalidArgument
 from referraldesk.loop.consult import attach_consult_note
 from referraldesk.loop.letters import status_letter_pdf
 from referraldesk.loop.visits import import_visits_csv, record_visit, sync_visits
+from referraldesk.models import Appointment, Referral
 
 Freeze = Callable[[datetime | str], datetime]
 NOW = "2026-07-15T17:00:00+00:00"
+
+
+def booked_at_now(session: Session, frozen_now: Freeze) -> tuple[Referral, Appointment]:
+    """At NOW, a referred patient booked into the first open slot."""
+    frozen_now(NOW)
+    referral = refer(session, register(session))
+    return referral, book_first_slot(session, referral)
 
 
 def test_the_nightly_sync_follows_the_appointments_status(
@@ -39,9 +47,7 @@ def test_the_nightly_sync_follows_the_appointments_status(
 def test_a_schedule_file_records_visits_and_reports_every_bad_line_at_once(
     session: Session, frozen_now: Freeze
 ) -> None:
-    frozen_now(NOW)
-    referral = refer(session, register(session))
-    appointment = book_first_slot(session, referral)
+    referral, appointment = booked_at_now(session, frozen_now)
 
     with pytest.raises(InvalidArgument) as bad:
         import_visits_csv(
@@ -85,9 +91,7 @@ def test_a_visit_is_recorded_only_for_a_scheduled_referral(
 def test_a_visit_is_recorded_only_once_it_has_begun(
     session: Session, frozen_now: Freeze, before_start: timedelta, kept: bool, allowed: bool
 ) -> None:
-    frozen_now(NOW)
-    referral = refer(session, register(session))
-    appointment = book_first_slot(session, referral)
+    referral, appointment = booked_at_now(session, frozen_now)
     frozen_now(appointment.start_at - before_start)
 
     if allowed:
@@ -125,9 +129,7 @@ def test_a_schedule_file_marking_a_future_visit_is_refused_by_line(
 
 
 def test_a_consult_note_closes_only_a_kept_visit(session: Session, frozen_now: Freeze) -> None:
-    frozen_now(NOW)
-    referral = refer(session, register(session))
-    book_first_slot(session, referral)
+    referral, _ = booked_at_now(session, frozen_now)
 
     with pytest.raises(IllegalTransition):
         attach_consult_note(session, STAFF, referral.id, "too early")
@@ -153,9 +155,7 @@ def test_the_status_letter_is_a_pdf(session: Session, frozen_now: Freeze) -> Non
 def test_a_schedule_file_names_the_real_line_and_ignores_a_trailing_comma(
     session: Session, frozen_now: Freeze
 ) -> None:
-    frozen_now(NOW)
-    referral = refer(session, register(session))
-    appointment = book_first_slot(session, referral)
+    referral, appointment = booked_at_now(session, frozen_now)
 
     with pytest.raises(InvalidArgument) as bad:
         import_visits_csv(session, STAFF, "appointment_id,status\n\n\nnope,kept,\n")
@@ -171,9 +171,7 @@ def test_a_schedule_file_names_the_real_line_and_ignores_a_trailing_comma(
 def test_a_schedule_file_saying_kept_and_missed_for_one_visit_is_refused(
     session: Session, frozen_now: Freeze
 ) -> None:
-    frozen_now(NOW)
-    referral = refer(session, register(session))
-    appointment = book_first_slot(session, referral)
+    referral, appointment = booked_at_now(session, frozen_now)
     frozen_now(appointment.start_at + timedelta(hours=1))
 
     with pytest.raises(InvalidArgument) as bad:
