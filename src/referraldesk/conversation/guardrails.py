@@ -70,9 +70,9 @@ LINES: dict[str, dict[str, str]] = {
     },
 }
 
-# Carrier keywords: on a text thread the whole message is the keyword. "cancel" and
-# "end" mean something else in a web chat about appointments.
-_SMS_ONLY_STOP_WORDS = frozenset({"cancel", "end", "quit"})
+# Carrier keywords: on a text thread the whole message is the keyword. In a chat or a
+# call about appointments these words mean something else: each maps to that intent.
+SMS_ONLY_STOP_WORDS = {"cancel": "cancel", "end": "goodbye", "quit": "goodbye"}
 _START_WORDS = frozenset({"start", "unstop", "subscribe"})
 
 
@@ -132,7 +132,7 @@ def asks_to_stop_contact(text: str, intent: str | None, channel: str) -> bool:
     """Whether a message read as `intent` asks us to stop calling and texting."""
     if intent != "opt_out":
         return False
-    return channel == "sms" or fold(text) not in _SMS_ONLY_STOP_WORDS
+    return channel == "sms" or fold(text) not in SMS_ONLY_STOP_WORDS
 
 
 def consent_turn(ctx: TurnContext, keyword: str) -> AgentTurn:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from referraldesk.conversation.guardrails import asks_to_stop_contact
+from referraldesk.conversation.guardrails import SMS_ONLY_STOP_WORDS, asks_to_stop_contact
 from referraldesk.conversation.guided import guards
 from referraldesk.patients.names import fold
 from referraldesk.understanding import Lexicon, Understanding, understand
@@ -79,10 +79,6 @@ class Heard:
         )
 
 
-# A carrier keyword said anywhere but a text thread means what the word says there.
-_KEYWORD_ELSEWHERE = {"cancel": "cancel", "end": "goodbye", "quit": "goodbye"}
-
-
 def hear(
     text: str, *, lang: str, awaiting: str, now: datetime, lexicon: Lexicon, channel: str = "chat"
 ) -> Heard:
@@ -91,7 +87,7 @@ def hear(
     if understood.intent == "opt_out" and not asks_to_stop_contact(text, "opt_out", channel):
         # "cancel" in a chat is about an appointment, not our texts; and the one word
         # is a request, never a name, even while a name is awaited.
-        meant = _KEYWORD_ELSEWHERE.get(fold(text))
+        meant = SMS_ONLY_STOP_WORDS.get(fold(text))
         understood = understood.model_copy(update={"intent": meant, "name": Name()})
     return Heard(
         text=text,
